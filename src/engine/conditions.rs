@@ -1,0 +1,1 @@
+//! Three-valued evaluation of conditions (C1–C14).

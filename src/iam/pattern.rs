@@ -1,0 +1,1 @@
+//! Wildcard matching.

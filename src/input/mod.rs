@@ -1,0 +1,1 @@
+//! Loading snapshots (AWS CLI output) into the model.
