@@ -73,3 +73,12 @@ mod tests {
         assert!(Arn::parse("arn:aws:s3").is_none());
     }
 }
+
+impl Arn {
+    /// True when any part contains `*` or `?`.
+    pub fn contains_wildcard(&self) -> bool {
+        [&self.partition, &self.service, &self.region, &self.account, &self.resource]
+            .iter()
+            .any(|p| p.contains(['*', '?']))
+    }
+}
