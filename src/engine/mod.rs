@@ -1,4 +1,310 @@
-//! The engine: requests, matching of statements against requests, three-valued conditions,
-//! and the answers (decision + proof) built from the rule outputs.
+//! The engine: the principal table and indexes built once per environment, the facts of each
+//! request (`matching`), the rule programs (`crate::rules`) and the answers with their proofs.
 
+pub mod answer;
 pub mod conditions;
+pub mod context;
+pub mod explain;
+pub mod matching;
+pub mod request;
+pub mod whocan;
+
+use crate::catalog::Catalog;
+use crate::iam::*;
+use answer::*;
+use request::*;
+use rustc_hash::FxHashMap;
+
+/// One principal of the table: a user, the sessions of a role, or an account root user.
+#[derive(Debug, Clone)]
+pub struct PrincipalRow {
+    /// What it is.
+    pub kind: PrincipalKind,
+    /// Its ARN.
+    pub arn: String,
+    /// Its account.
+    pub account: String,
+}
+
+/// An environment ready for questions.
+pub struct Engine {
+    /// The loaded environment.
+    pub env: Environment,
+    /// The IAM action catalog.
+    pub catalog: &'static Catalog,
+    principals: Vec<PrincipalRow>,
+    by_arn: FxHashMap<String, Pid>,
+    resources_by_arn: FxHashMap<String, usize>,
+    buckets: FxHashMap<String, usize>,
+    roles_by_arn: FxHashMap<String, usize>,
+    identity: Vec<Vec<PolicyId>>,
+    boundaries: Vec<Option<PolicyId>>,
+    scp_paths: FxHashMap<String, Vec<Vec<PolicyId>>>,
+    rcp_paths: FxHashMap<String, Vec<Vec<PolicyId>>>,
+}
+
+impl Engine {
+    /// Builds the principal table and indexes.
+    pub fn new(env: Environment) -> Engine {
+        let mut principals = Vec::new();
+        let mut identity = Vec::new();
+        let mut boundaries = Vec::new();
+        let groups: FxHashMap<(&str, &str), &Group> = env.groups.iter().map(|g| ((g.account.as_str(), g.name.as_str()), g)).collect();
+        for (i, u) in env.users.iter().enumerate() {
+            principals.push(PrincipalRow { kind: PrincipalKind::User(i as u32), arn: u.arn.clone(), account: u.account.clone() });
+            let mut pols = u.policies.clone();
+            for g in &u.groups {
+                if let Some(gr) = groups.get(&(u.account.as_str(), g.as_str())) {
+                    pols.extend(gr.policies.iter().copied());
+                }
+            }
+            pols.sort();
+            pols.dedup();
+            identity.push(pols);
+            boundaries.push(u.boundary);
+        }
+        for (i, r) in env.roles.iter().enumerate() {
+            principals.push(PrincipalRow { kind: PrincipalKind::Role(i as u32), arn: r.arn.clone(), account: r.account.clone() });
+            identity.push(r.policies.clone());
+            boundaries.push(r.boundary);
+        }
+        for a in &env.accounts {
+            principals.push(PrincipalRow { kind: PrincipalKind::Root, arn: format!("arn:aws:iam::{}:root", a.id), account: a.id.clone() });
+            identity.push(Vec::new());
+            boundaries.push(None);
+        }
+        let by_arn = principals.iter().enumerate().map(|(i, p)| (p.arn.clone(), Pid(i as u32))).collect();
+        let resources_by_arn = env.resources.iter().enumerate().map(|(i, r)| (r.arn.clone(), i)).collect();
+        let buckets = env
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == ResourceKind::S3Bucket)
+            .map(|(i, r)| (r.arn.trim_start_matches("arn:aws:s3:::").to_string(), i))
+            .collect();
+        let roles_by_arn = env.roles.iter().enumerate().map(|(i, r)| (r.arn.clone(), i)).collect();
+        let mut scp_paths = FxHashMap::default();
+        let mut rcp_paths = FxHashMap::default();
+        if let Some(org) = &env.org {
+            for a in &env.accounts {
+                if a.id == org.management_account {
+                    continue; // E2: the management account is exempt.
+                }
+                let path = org.path_of(&a.id);
+                if path.is_empty() {
+                    continue;
+                }
+                let scps: Vec<Vec<PolicyId>> = path.iter().map(|t| org.scps.get(t).cloned().unwrap_or_default()).collect();
+                scp_paths.insert(a.id.clone(), scps);
+                if org.rcps_loaded {
+                    let rcps: Vec<Vec<PolicyId>> = path.iter().map(|t| org.rcps.get(t).cloned().unwrap_or_default()).collect();
+                    rcp_paths.insert(a.id.clone(), rcps);
+                }
+            }
+        }
+        Engine {
+            env,
+            catalog: Catalog::builtin(),
+            principals,
+            by_arn,
+            resources_by_arn,
+            buckets,
+            roles_by_arn,
+            identity,
+            boundaries,
+            scp_paths,
+            rcp_paths,
+        }
+    }
+
+    /// The principal table row.
+    pub fn principal(&self, pid: Pid) -> &PrincipalRow {
+        &self.principals[pid.0 as usize]
+    }
+
+    /// All principals of the table.
+    pub fn principal_ids(&self) -> impl Iterator<Item = Pid> {
+        (0..self.principals.len() as u32).map(Pid)
+    }
+
+    /// Identity policies of a principal (user: own and groups'; role: its own).
+    pub fn identity_policies(&self, pid: Pid) -> &[PolicyId] {
+        &self.identity[pid.0 as usize]
+    }
+
+    /// Permissions boundary of a principal.
+    pub fn boundary(&self, pid: Pid) -> Option<PolicyId> {
+        self.boundaries[pid.0 as usize]
+    }
+
+    /// SCP levels (root … account) that govern principals of `account`; `None` when exempt.
+    pub fn scp_levels(&self, account: &str) -> Option<&Vec<Vec<PolicyId>>> {
+        self.scp_paths.get(account)
+    }
+
+    /// RCP levels that govern resources of `account`.
+    pub fn rcp_levels(&self, account: &str) -> Option<&Vec<Vec<PolicyId>>> {
+        self.rcp_paths.get(account)
+    }
+
+    /// The resource with this ARN.
+    pub fn resource_index(&self, arn: &str) -> Option<usize> {
+        self.resources_by_arn.get(arn).copied()
+    }
+
+    /// The bucket with this name.
+    pub fn bucket_index(&self, name: &str) -> Option<usize> {
+        self.buckets.get(name).copied()
+    }
+
+    /// The role with this ARN (index into `env.roles`).
+    pub fn role_by_arn(&self, arn: &str) -> Option<usize> {
+        self.roles_by_arn.get(arn).copied()
+    }
+
+    /// The table entry of a role.
+    pub fn role_pid(&self, role: usize) -> Pid {
+        Pid((self.env.users.len() + role) as u32)
+    }
+
+    /// Resolves what a user typed as a principal: a full ARN (user, role, root, or assumed-role
+    /// session), `role/NAME`, `user/NAME`, an account id, a service principal, or `anonymous`/`*`.
+    pub fn resolve_caller(&self, text: &str) -> Result<Caller, String> {
+        let t = text.trim();
+        if t == "*" || t.eq_ignore_ascii_case("anonymous") {
+            return Ok(Caller::Anonymous);
+        }
+        if let Some(p) = self.by_arn.get(t) {
+            return Ok(Caller::Entity { pid: *p, session: None });
+        }
+        if arn::is_account_id(t) {
+            if let Some(p) = self.by_arn.get(&format!("arn:aws:iam::{t}:root")) {
+                return Ok(Caller::Entity { pid: *p, session: None });
+            }
+        }
+        if let Some(a) = Arn::parse(t) {
+            if a.service == "sts" {
+                if let Some(rest) = a.resource.strip_prefix("assumed-role/") {
+                    if let Some((role, session)) = rest.split_once('/') {
+                        let hit = self.env.roles.iter().position(|r| r.account == a.account && r.name == role);
+                        if let Some(ri) = hit {
+                            return Ok(Caller::Entity { pid: self.role_pid(ri), session: Some(session.to_string()) });
+                        }
+                    }
+                }
+            }
+            return Err(format!("principal `{t}` is not in the environment{}", self.suggest_principal(t)));
+        }
+        if t.ends_with(".amazonaws.com") || t.ends_with(".amazonaws.com.cn") {
+            return Ok(Caller::Service(t.to_string()));
+        }
+        if let Some((kind, name)) = t.split_once('/') {
+            let found: Vec<Pid> = self
+                .principal_ids()
+                .filter(|p| {
+                    let row = self.principal(*p);
+                    match (kind, row.kind) {
+                        ("role", PrincipalKind::Role(r)) => self.env.roles[r as usize].name == name,
+                        ("user", PrincipalKind::User(u)) => self.env.users[u as usize].name == name,
+                        _ => false,
+                    }
+                })
+                .collect();
+            return match found.len() {
+                1 => Ok(Caller::Entity { pid: found[0], session: None }),
+                0 => Err(format!("no {kind} named `{name}` in the environment{}", self.suggest_principal(t))),
+                _ => Err(format!(
+                    "`{t}` is ambiguous: {}; give the full ARN",
+                    found.iter().map(|p| self.principal(*p).arn.clone()).collect::<Vec<_>>().join(", ")
+                )),
+            };
+        }
+        Err(format!(
+            "cannot read `{t}` as a principal: give an ARN, role/NAME, user/NAME, an account id, a service principal (lambda.amazonaws.com) or `anonymous`"
+        ))
+    }
+
+    fn suggest_principal(&self, t: &str) -> String {
+        let tail = t.rsplit(['/', ':']).next().unwrap_or(t);
+        let best = self
+            .principals
+            .iter()
+            .map(|p| (edit_distance(tail, p.arn.rsplit(['/', ':']).next().unwrap_or("")), &p.arn))
+            .min_by_key(|(d, _)| *d);
+        match best {
+            Some((d, arn)) if d <= 2.max(tail.len() / 3) => format!(" (did you mean `{arn}`?)"),
+            _ => String::new(),
+        }
+    }
+
+    /// A display name for a caller.
+    pub fn caller_name(&self, c: &Caller) -> String {
+        match c {
+            Caller::Entity { pid, session: Some(s) } => {
+                let p = self.principal(*pid);
+                match p.kind {
+                    PrincipalKind::Role(r) => format!("arn:aws:sts::{}:assumed-role/{}/{}", p.account, self.env.roles[r as usize].name, s),
+                    _ => p.arn.clone(),
+                }
+            }
+            Caller::Entity { pid, .. } => self.principal(*pid).arn.clone(),
+            Caller::Service(s) => s.clone(),
+            Caller::Anonymous => "anonymous".into(),
+        }
+    }
+
+    /// Decides one request and explains it.
+    pub fn can(&self, req: &Request) -> Answer {
+        self.can_with(req, None)
+    }
+
+    /// Decides one request with `iam:PassedToService` known (for `can-pass`).
+    pub fn can_with(&self, req: &Request, passed_to_service: Option<&str>) -> Answer {
+        let (facts, hits, info) = self.request_facts(req, passed_to_service);
+        let concl = crate::rules::decide::decide(std::slice::from_ref(&facts)).pop().unwrap_or_default();
+        self.explain(req, &facts, &hits, &info, &concl)
+    }
+
+    /// P9: can `caller` pass `role` to `service`? Needs `iam:PassRole` on the role (with
+    /// `iam:PassedToService` = service) and the role's trust policy allowing the service.
+    pub fn can_pass(&self, caller: &Caller, role_arn: &str, service: &str, context: &UserContext) -> PassAnswer {
+        let pass_req = Request { caller: caller.clone(), action: "iam:PassRole".into(), target: Target::Exact(role_arn.into()), context: context.clone(), session_policies: None };
+        let pass = self.can_with(&pass_req, Some(service));
+        let trust_req = Request { caller: Caller::Service(service.to_string()), action: "sts:AssumeRole".into(), target: Target::Exact(role_arn.into()), context: context.clone(), session_policies: None };
+        let mut trust = self.can(&trust_req);
+        if trust.decision == Decision::Deny && trust.blame.iter().all(|b| b.layer != "trust") {
+            // Rephrase the resource-side blame as the trust policy's.
+        }
+        for b in &mut trust.blame {
+            if b.layer == "resource" && b.kind == "no-allow" {
+                b.layer = "trust".into();
+                b.message = format!("the trust policy of {role_arn} does not allow {service} to assume it");
+            }
+        }
+        let decision = pass.decision.max(trust.decision);
+        let mut conditions = pass.conditions.clone();
+        conditions.extend(trust.conditions.iter().cloned());
+        let mut reasons = pass.reasons.clone();
+        reasons.extend(trust.reasons.iter().cloned());
+        let mut blame = pass.blame.clone();
+        blame.extend(trust.blame.iter().cloned());
+        if self.role_by_arn(role_arn).is_none() {
+            blame.push(Blame { layer: "trust".into(), kind: "no-allow".into(), message: format!("role {role_arn} is not in the environment"), policies: vec![] });
+        }
+        PassAnswer { principal: self.caller_name(caller), role: role_arn.into(), service: service.into(), decision, conditions, reasons, blame, pass, trust }
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,1 +1,5 @@
-//! The rule base, as crepe programs.
+//! The rule base, as crepe programs, one concern per module: [`decide`] turns the statements
+//! matching a request into a decision (E1–E11); [`chain`] closes the assume-role graph (P4).
+
+pub mod chain;
+pub mod decide;

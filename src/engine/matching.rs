@@ -1,0 +1,439 @@
+//! Matching statements against a request (M1–M12, C1–C14) and collecting the facts the
+//! decision program reads: which statements of which layer hit, with which effect, strength
+//! and certainty, plus the request's flags (E2: which layers apply).
+
+use super::conditions::{eval_condition, substitute, ContextLookup, Substituted, Tri};
+use super::context::RequestContext;
+use super::request::{Caller, PrincipalKind, Request, Target};
+use super::Engine;
+use crate::iam::pattern::{action_matches, resource_covers, resource_matches, resource_overlaps};
+use crate::iam::*;
+use crate::rules::decide::{effect, flag, layer, strength, RequestFacts};
+
+/// One statement that matched a request, with everything a proof needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StmtHit {
+    /// The policy.
+    pub policy: PolicyId,
+    /// Statement index in the policy.
+    pub stmt: u32,
+    /// Layer code ([`layer`]).
+    pub layer: u8,
+    /// Guardrail level (SCP/RCP: 0 = root … account), else 0.
+    pub level: u8,
+    /// Effect code ([`effect`]).
+    pub effect: u8,
+    /// Strength code ([`strength`]) of a resource-policy grant.
+    pub strength: u8,
+    /// True when the match is certain; false when it depends on residual conditions.
+    pub firm: bool,
+    /// The residual conditions, rendered (empty when firm).
+    pub residual: Vec<String>,
+}
+
+/// What is known about the request's resource.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceInfo {
+    /// Index into `env.resources`, when the resource (or its bucket) is in the environment.
+    pub resource: Option<usize>,
+    /// Owning account, when known.
+    pub account: Option<String>,
+    /// The resource's service (`s3`, `iam`, …), from the ARN or the action.
+    pub service: String,
+}
+
+/// Services whose resources can carry resource-based policies (E6). Requests from another
+/// account to such a resource that is not in the environment are conditional, not denied.
+const RBP_SERVICES: &[&str] = &[
+    "s3", "lambda", "kms", "sqs", "sns", "secretsmanager", "iam", "sts", "ecr", "glacier", "es", "backup", "events",
+    "logs", "execute-api", "codeartifact", "dynamodb", "kinesis", "elasticfilesystem", "glue", "lex", "s3-object-lambda",
+    "ssm-incidents", "serverlessrepo", "ses", "mediastore", "aoss", "airflow", "apigateway", "codebuild", "redshift-serverless",
+];
+
+/// Actions that only the resource owner's account may call (S1): 405 MethodNotAllowed otherwise.
+const OWNER_ONLY: &[&str] = &["s3:getbucketpolicy", "s3:putbucketpolicy", "s3:deletebucketpolicy"];
+
+/// The outcome of matching one statement: certainty and, for resource policies, strength.
+struct StmtMatch {
+    tri: Tri,
+    strength: u8,
+    residual: Vec<String>,
+}
+
+impl Engine {
+    /// Finds the resource of a target and its owning account (M3: S3 owners come from inventory).
+    pub fn resource_info(&self, req: &Request) -> ResourceInfo {
+        let text = req.target.text();
+        if text == "*" {
+            let account = match &req.caller {
+                Caller::Entity { pid, .. } => Some(self.principal(*pid).account.clone()),
+                _ => None,
+            };
+            let service = req.action.split(':').next().unwrap_or("").to_ascii_lowercase();
+            return ResourceInfo { resource: None, account, service };
+        }
+        let Some(arn) = Arn::parse(text) else {
+            return ResourceInfo { resource: None, account: None, service: String::new() };
+        };
+        let mut info = ResourceInfo { resource: None, account: None, service: arn.service.clone() };
+        let found = match arn.service.as_str() {
+            "s3" => {
+                let bucket = arn.resource.split('/').next().unwrap_or("");
+                if crate::iam::pattern::has_wildcard(bucket) {
+                    None
+                } else {
+                    self.bucket_index(bucket)
+                }
+            }
+            "lambda" => {
+                // function:NAME[:QUALIFIER] → the function's policy (S5).
+                let base: String = text.splitn(8, ':').take(7).collect::<Vec<_>>().join(":");
+                self.resource_index(&base)
+            }
+            _ => self.resource_index(text),
+        };
+        if let Some(i) = found {
+            info.resource = Some(i);
+            info.account = Some(self.env.resources[i].account.clone());
+        } else if !arn.account.is_empty() && arn::is_account_id(&arn.account) {
+            info.account = Some(arn.account.clone());
+        }
+        info
+    }
+
+    /// Computes the facts of one request and the statements behind them.
+    pub fn request_facts(&self, req: &Request, passed_to_service: Option<&str>) -> (RequestFacts, Vec<StmtHit>, ResourceInfo) {
+        let info = self.resource_info(req);
+        let mut facts = RequestFacts::default();
+        let mut hits: Vec<StmtHit> = Vec::new();
+        let action_lc = req.action.to_ascii_lowercase();
+        let ctx = RequestContext { engine: self, req, resource_account: info.account.as_deref(), passed_to_service };
+
+        if action_lc == "sts:getcalleridentity" {
+            facts.set(flag::ALWAYS); // S8
+        }
+        if !self.env.skipped.is_empty() {
+            facts.set(flag::PARTIAL);
+        }
+        let resource = info.resource.map(|i| &self.env.resources[i]);
+        let is_role_target = resource.is_some_and(|r| r.kind == ResourceKind::IamRole);
+        let is_trust = is_role_target && action_lc.starts_with("sts:assumerole");
+        // The role trust policy is the role's resource policy only for sts:AssumeRole*.
+        let rbp = resource.and_then(|r| if r.kind == ResourceKind::IamRole && !is_trust { None } else { r.policy });
+        if is_trust || resource.is_some_and(|r| r.kind == ResourceKind::KmsKey) {
+            facts.set(flag::RBP_REQUIRED);
+        }
+        if let Some(r) = resource {
+            if r.kind == ResourceKind::KmsKey && r.grants == Grants::Unknown {
+                facts.set(flag::GRANTS_UNKNOWN);
+            }
+        }
+
+        // The caller: identity side (E2), SCP path, boundary, session.
+        let mut slr = false;
+        match &req.caller {
+            Caller::Entity { pid, .. } => {
+                let p = self.principal(*pid);
+                facts.set(flag::AWS_PRINCIPAL);
+                let same = info.account.as_deref() == Some(p.account.as_str());
+                if same {
+                    facts.set(flag::SAME_ACCOUNT);
+                } else {
+                    if OWNER_ONLY.contains(&action_lc.as_str()) {
+                        facts.set(flag::OWNER_ONLY);
+                    }
+                    let external_rbp_possible = RBP_SERVICES.contains(&info.service.as_str());
+                    if resource.is_none() && external_rbp_possible {
+                        facts.set(flag::RES_UNKNOWN);
+                    }
+                }
+                if p.kind == PrincipalKind::Root {
+                    facts.set(flag::ROOT_USER);
+                }
+                if let PrincipalKind::Role(r) = p.kind {
+                    slr = self.env.roles[r as usize].is_service_linked();
+                }
+                for &pol in self.identity_policies(*pid) {
+                    self.policy_hits(pol, layer::ID, 0, req, &action_lc, &ctx, &mut hits);
+                }
+                if let Some(b) = self.boundary(*pid) {
+                    facts.set(flag::HAS_BOUNDARY);
+                    self.policy_hits(b, layer::BND, 0, req, &action_lc, &ctx, &mut hits);
+                }
+                if let Some(sp) = &req.session_policies {
+                    facts.set(flag::SESSION_POLICY);
+                    for &pol in sp {
+                        self.policy_hits(pol, layer::SESS, 0, req, &action_lc, &ctx, &mut hits);
+                    }
+                }
+                // SCPs bind member-account principals, not the management account, not SLRs (E2, P8).
+                if !slr {
+                    if let Some(levels) = self.scp_levels(&p.account) {
+                        facts.scp_levels = levels.len() as u8;
+                        for (lvl, pols) in levels.iter().enumerate() {
+                            for &pol in pols {
+                                self.policy_hits(pol, layer::SCP, lvl as u8, req, &action_lc, &ctx, &mut hits);
+                            }
+                        }
+                    }
+                }
+            }
+            Caller::Service(_) | Caller::Anonymous => facts.set(flag::NON_IAM_CALLER),
+        }
+
+        // The resource side: resource-based policy and RCPs of the owner's path (E2).
+        if let Some(pol) = rbp {
+            self.policy_hits(pol, layer::RES, 0, req, &action_lc, &ctx, &mut hits);
+            self.apply_block_public_access(req, &info, &mut hits);
+        }
+        let aws_managed_key = resource.is_some_and(|r| r.aws_managed_key);
+        if !slr && !aws_managed_key && self.catalog.rcp_supported(&info.service) {
+            if let Some(acct) = &info.account {
+                if let Some(levels) = self.rcp_levels(acct) {
+                    for (lvl, pols) in levels.iter().enumerate() {
+                        if !pols.is_empty() {
+                            facts.rcp_levels += 1;
+                        }
+                        for &pol in pols {
+                            self.policy_hits(pol, layer::RCP, facts.rcp_levels.saturating_sub(1), req, &action_lc, &ctx, &mut hits);
+                        }
+                    }
+                }
+            }
+        }
+        facts.hits = hits.iter().map(|h| (h.layer, h.level, h.effect, h.strength, h.firm)).collect();
+        facts.hits.sort_unstable();
+        facts.hits.dedup();
+        (facts, hits, info)
+    }
+
+    /// S2: with `RestrictPublicBuckets`, public grants are ignored for callers outside the
+    /// bucket owner's account (service principals excepted).
+    fn apply_block_public_access(&self, req: &Request, info: &ResourceInfo, hits: &mut [StmtHit]) {
+        let Some(r) = info.resource.map(|i| &self.env.resources[i]) else { return };
+        if r.kind != ResourceKind::S3Bucket {
+            return;
+        }
+        let restrict = r.public_access_block.is_some_and(|b| b.restrict_public_buckets)
+            || self.env.account(&r.account).and_then(|a| a.public_access_block).is_some_and(|b| b.restrict_public_buckets);
+        if !restrict {
+            return;
+        }
+        let outsider = match &req.caller {
+            Caller::Entity { pid, .. } => self.principal(*pid).account != r.account,
+            Caller::Service(_) => false,
+            Caller::Anonymous => true,
+        };
+        if !outsider {
+            return;
+        }
+        for h in hits.iter_mut() {
+            if h.layer == layer::RES && h.effect == effect::ALLOW && h.strength == strength::PUBLIC {
+                let st = &self.env.policy(h.policy).statements[h.stmt as usize];
+                if is_public_statement(st) {
+                    h.layer = layer::BPA;
+                }
+            }
+        }
+    }
+
+    /// Matches every statement of one policy against the request, appending hits.
+    #[allow(clippy::too_many_arguments)]
+    fn policy_hits(&self, pol: PolicyId, lay: u8, level: u8, req: &Request, action_lc: &str, ctx: &RequestContext, out: &mut Vec<StmtHit>) {
+        let p = self.env.policy(pol);
+        for (i, st) in p.statements.iter().enumerate() {
+            if !action_in(st, action_lc) {
+                continue;
+            }
+            let deny = st.effect == Effect::Deny;
+            if let Some(m) = self.statement_match(p, st, req, deny, ctx) {
+                out.push(StmtHit {
+                    policy: pol,
+                    stmt: i as u32,
+                    layer: lay,
+                    level,
+                    effect: if deny { effect::DENY } else { effect::ALLOW },
+                    strength: if lay == layer::RES { m.strength } else { strength::NONE },
+                    firm: m.tri == Tri::True,
+                    residual: m.residual,
+                });
+            }
+        }
+    }
+
+    /// Resource, principal and condition match of one statement whose action matched.
+    fn statement_match(&self, p: &Policy, st: &Statement, req: &Request, deny: bool, ctx: &RequestContext) -> Option<StmtMatch> {
+        let vars = p.version.substitutes_variables();
+        let mut residual = Vec::new();
+        let mut tri = Tri::True;
+        if let Some(res) = &st.resource {
+            let t = resource_tri(&res.items, res.negated, &req.target, deny, vars, ctx);
+            if t == Tri::False {
+                return None;
+            }
+            if t == Tri::Unknown {
+                residual.push(format!("{} matches the request's resource (a policy variable is unknown)", res.items.join(", ")));
+            }
+            tri = tri.and(t);
+        }
+        let mut strength_code = strength::NONE;
+        if let Some(pr) = &st.principal {
+            let (t, s) = self.principal_tri(pr, req, deny);
+            if t == Tri::False {
+                return None;
+            }
+            if t == Tri::Unknown {
+                residual.push("the principal matches (session name unknown)".into());
+            }
+            tri = tri.and(t);
+            strength_code = s;
+        }
+        for c in &st.conditions {
+            let t = eval_condition(c, ctx, vars && c.op.is_some_and(|o| o.substitutes_variables()));
+            match t {
+                Tri::False => return None,
+                Tri::Unknown => residual.push(c.render()),
+                Tri::True => {}
+            }
+            tri = tri.and(t);
+        }
+        Some(StmtMatch { tri, strength: strength_code, residual })
+    }
+
+    /// M10–M12: does a `Principal` / `NotPrincipal` element name the caller, and how strongly.
+    fn principal_tri(&self, pr: &Negatable<Vec<PrincipalRef>>, req: &Request, deny: bool) -> (Tri, u8) {
+        let mut best: (Tri, u8) = (Tri::False, strength::NONE);
+        for r in &pr.items {
+            let (t, s) = self.one_principal(r, req);
+            let better = match (best.0, t) {
+                (_, Tri::False) => false,
+                (Tri::False, _) => true,
+                (Tri::Unknown, Tri::True) => true,
+                (a, b) if a == b => s < best.1,
+                _ => false,
+            };
+            if better {
+                best = (t, s);
+            }
+        }
+        if !pr.negated {
+            return best;
+        }
+        // M11: NotPrincipal matches when the caller is not listed. A Deny with NotPrincipal
+        // always applies to users and roles with a permissions boundary (T20).
+        if deny {
+            if let Caller::Entity { pid, .. } = &req.caller {
+                if self.boundary(*pid).is_some() {
+                    return (Tri::True, strength::PUBLIC);
+                }
+            }
+        }
+        (best.0.not(), strength::PUBLIC)
+    }
+
+    fn one_principal(&self, r: &PrincipalRef, req: &Request) -> (Tri, u8) {
+        match (r, &req.caller) {
+            (PrincipalRef::Any, _) => (Tri::True, strength::PUBLIC),
+            (PrincipalRef::Account(a), Caller::Entity { pid, .. }) => {
+                if self.principal(*pid).account == *a {
+                    (Tri::True, strength::ACCOUNT)
+                } else {
+                    (Tri::False, strength::NONE)
+                }
+            }
+            (PrincipalRef::Arn(x), Caller::Entity { pid, session }) => {
+                let p = self.principal(*pid);
+                match p.kind {
+                    PrincipalKind::User(_) if *x == p.arn => (Tri::True, strength::USER),
+                    PrincipalKind::Role(ri) => {
+                        if *x == p.arn {
+                            return (Tri::True, strength::ENTITY);
+                        }
+                        let role = &self.env.roles[ri as usize];
+                        let prefix = format!("arn:aws:sts::{}:assumed-role/{}/", role.account, role.name);
+                        match x.strip_prefix(&prefix) {
+                            Some(s) => match session {
+                                Some(mine) if mine == s => (Tri::True, strength::SESSION),
+                                Some(_) => (Tri::False, strength::NONE),
+                                None => (Tri::Unknown, strength::SESSION),
+                            },
+                            None => (Tri::False, strength::NONE),
+                        }
+                    }
+                    _ => (Tri::False, strength::NONE),
+                }
+            }
+            (PrincipalRef::Service(s), Caller::Service(mine)) if s.eq_ignore_ascii_case(mine) => (Tri::True, strength::SERVICE),
+            // S3 canonical ids name an account we cannot map from the snapshot: possible.
+            (PrincipalRef::CanonicalUser(_), Caller::Entity { .. }) => (Tri::Unknown, strength::ACCOUNT),
+            _ => (Tri::False, strength::NONE),
+        }
+    }
+}
+
+/// M1, M2: `Action` / `NotAction` against a lower-cased action.
+pub fn action_in(st: &Statement, action_lc: &str) -> bool {
+    let any = st.action.items.iter().any(|p| action_matches(p, action_lc));
+    any != st.action.negated
+}
+
+/// M4, M5, M9: `Resource` / `NotResource` against the target.
+fn resource_tri(items: &[String], negated: bool, target: &Target, deny: bool, vars: bool, ctx: &dyn ContextLookup) -> Tri {
+    // Per pattern: True (matches), False, Unknown (variable unknown).
+    let mut result = Tri::False;
+    for raw in items {
+        let pat = if vars && raw.contains("${") {
+            match substitute(raw, ctx) {
+                Substituted::Text(t) => std::borrow::Cow::Owned(t),
+                Substituted::Absent => continue, // M9: matches no resource
+                Substituted::Unknown => {
+                    result = result.or(Tri::Unknown);
+                    continue;
+                }
+            }
+        } else {
+            std::borrow::Cow::Borrowed(raw.as_str())
+        };
+        let m = match target {
+            Target::Exact(arn) => resource_matches(&pat, arn),
+            // For a set of resources: "some member matches" for the positive question.
+            Target::Set(set) => {
+                let some_member = !negated && !deny || negated && deny;
+                if some_member {
+                    resource_overlaps(&pat, set)
+                } else {
+                    resource_covers(&pat, set)
+                }
+            }
+        };
+        if m {
+            result = Tri::True;
+            break;
+        }
+    }
+    if negated {
+        result.not()
+    } else {
+        result
+    }
+}
+
+/// S2: a statement is public when it names everyone and no condition pins it to fixed
+/// callers by one of the keys AWS accepts as non-public.
+pub fn is_public_statement(st: &Statement) -> bool {
+    let names_everyone = st.principal.as_ref().is_some_and(|p| p.negated || p.items.contains(&PrincipalRef::Any));
+    if !names_everyone {
+        return false;
+    }
+    const PINNING: &[&str] = &[
+        "aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id", "aws:userid", "aws:principalorgid", "aws:principalaccount",
+        "aws:principalarn", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths",
+    ];
+    !st.conditions.iter().any(|c| {
+        PINNING.contains(&c.key_lc.as_str())
+            && c.op.is_some_and(|o| !o.is_negated())
+            && c.set != SetQualifier::ForAllValues
+            && !c.values.iter().any(|v| v == "*")
+    })
+}
