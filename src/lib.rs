@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod cli;
 pub mod engine;
 pub mod iam;
 pub mod input;

@@ -391,15 +391,15 @@ impl Kind {
     /// Whether a policy value (before substitution) is well-formed for this operator. Values
     /// with variables still to substitute are checked after substitution instead.
     fn valid_policy_value(self, v: &str, subst: bool) -> bool {
-        let pending = subst && v.contains("${");
+        let pending = || subst && v.contains("${");
         match self {
             Kind::StrEq | Kind::StrEqIc | Kind::StrLike => true,
             Kind::Num(_) => parse_decimal(v).is_some(),
             Kind::Date(_) => parse_date(v).is_some(),
-            Kind::Bool => pending || parse_bool(v).is_some(),
+            Kind::Bool => parse_bool(v).is_some() || pending(),
             Kind::Binary => base64_decode(v).is_some(),
             Kind::Ip => parse_cidr(v).is_some(),
-            Kind::Arn => pending || arn_pattern_ok(v),
+            Kind::Arn => arn_pattern_ok(v) || pending(),
             Kind::Null => parse_bool(v).is_some(),
         }
     }

@@ -57,6 +57,9 @@ impl Engine {
         if facts.has(flag::RES_UNKNOWN) {
             conditions.push(format!("allowed if the resource-based policy of {} (not in the environment) allows it", req.target.text()));
         }
+        if facts.has(flag::GRANT) {
+            notes.push("a KMS grant (kms/list-grants) names the caller for this operation: grants allow without an identity policy (E8)".into());
+        }
         if facts.has(flag::PARTIAL) {
             notes.push(format!("{} document(s) were skipped (--allow-partial): this answer may depend on them (E12)", self.env.skipped.len()));
         }

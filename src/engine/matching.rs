@@ -127,6 +127,14 @@ impl Engine {
             if r.kind == ResourceKind::KmsKey && r.grants == Grants::Unknown {
                 facts.set(flag::GRANTS_UNKNOWN);
             }
+            if let (Grants::Loaded(grants), Caller::Entity { pid, .. }) = (&r.grants, &req.caller) {
+                let me = &self.principal(*pid).arn;
+                let op = action_lc.strip_prefix("kms:").unwrap_or("");
+                let session = self.caller_name(&req.caller);
+                if grants.iter().any(|(who, ops)| (who == me || *who == session) && ops.iter().any(|o| o.eq_ignore_ascii_case(op))) {
+                    facts.set(flag::GRANT);
+                }
+            }
         }
 
         // The caller: identity side (E2), SCP path, boundary, session.
@@ -190,7 +198,7 @@ impl Engine {
         if !slr && !aws_managed_key && self.catalog.rcp_supported(&info.service) {
             if let Some(acct) = &info.account {
                 if let Some(levels) = self.rcp_levels(acct) {
-                    for (lvl, pols) in levels.iter().enumerate() {
+                    for pols in levels {
                         if !pols.is_empty() {
                             facts.rcp_levels += 1;
                         }

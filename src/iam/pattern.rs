@@ -4,10 +4,9 @@
 //!
 //! The hot functions ([`action_matches`], [`resource_matches`], [`glob_matches`], [`arn_like`])
 //! work on bytes, never allocate in the common cases, and use an iterative greedy matcher with a
-//! single backtrack point (O(n·m) worst case). The one exception is a resource pattern that mixes
-//! colon-bounded `*` with text that has colons in the wildcard region: there the classic greedy
-//! algorithm is not exact, so a bit-set NFA simulation is used (still O(n·m), on the stack for
-//! patterns up to 255 bytes).
+//! single backtrack point (O(n·m) worst case). A resource pattern that mixes colon-bounded `*`
+//! with text that has colons in the wildcard region is matched piece by piece between its
+//! segment-final stars (see `m4_segments`), where the classic algorithm would not be exact.
 //!
 //! `?` always matches one Unicode scalar value, not one byte.
 
@@ -49,12 +48,16 @@ fn all_stars(p: &[u8]) -> bool {
 /// Classic greedy glob with one backtrack point. Every `*` matches any run; `?` matches one
 /// character (not `:` when `NO_COLON_Q`); `CI` compares ASCII case-insensitively.
 /// Exact whenever all stars match every character (the single-backtrack argument).
+/// With `PREFIX`, true when `p` matches some prefix of `t` (as if `p` ended with `*`).
 #[inline]
-fn greedy<const NO_COLON_Q: bool, const CI: bool>(p: &[u8], t: &[u8]) -> bool {
+fn greedy<const NO_COLON_Q: bool, const CI: bool, const PREFIX: bool>(p: &[u8], t: &[u8]) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     // Backtrack point: pattern index just after the last `*`, and the text index it resumes at.
     let (mut sp, mut st) = (usize::MAX, 0usize);
     while ti < t.len() {
+        if PREFIX && pi == p.len() {
+            return true;
+        }
         if pi < p.len() {
             let c = p[pi];
             if c == b'*' {
@@ -109,7 +112,7 @@ pub fn action_matches(pattern: &str, action_lc: &str) -> bool {
         Some(i) if i + 1 == pn.len() && pn[i] == b'*' => {
             an.len() >= i && an[..i].eq_ignore_ascii_case(&pn[..i])
         }
-        Some(_) => greedy::<false, true>(pn, an),
+        Some(_) => greedy::<false, true, false>(pn, an),
     }
 }
 
@@ -131,7 +134,7 @@ pub fn glob_matches(pattern: &str, text: &str) -> bool {
     if t.len() < first + suf.len() || !t.ends_with(suf) {
         return false;
     }
-    greedy::<false, false>(&p[first..=last], &t[first..t.len() - suf.len()])
+    greedy::<false, false, false>(&p[first..=last], &t[first..t.len() - suf.len()])
 }
 
 /// M4: case-sensitive resource ARN matching. A `*` immediately followed by `:` or by the end of
@@ -161,12 +164,12 @@ pub fn resource_matches(pattern: &str, arn: &str) -> bool {
     let after_full = suf.first().is_none_or(|&b| b == b':');
     if !mt.contains(&b':') {
         // No colon to consume: both kinds of star and `?` behave like a plain glob.
-        return greedy::<false, false>(mp, mt);
+        return greedy::<false, false, false>(mp, mt);
     }
     if !has_restricted_star(mp, after_full) {
-        return greedy::<true, false>(mp, mt);
+        return greedy::<true, false, false>(mp, mt);
     }
-    nfa(mp, mt, after_full)
+    m4_segments(p, t)
 }
 
 /// True when `p` (a slice of a pattern, followed by a `:`/end iff `after_full`) has a `*` that
@@ -183,86 +186,98 @@ fn star_is_full(p: &[u8], i: usize, after_full: bool) -> bool {
     }
 }
 
-/// M4 matching by NFA simulation over a bit set of pattern positions.
-fn nfa(p: &[u8], t: &[u8], after_full: bool) -> bool {
-    let words = (p.len() + 1).div_ceil(64);
-    if words <= 4 {
-        let mut a = [0u64; 4];
-        let mut b = [0u64; 4];
-        nfa_run(p, t, after_full, &mut a[..words], &mut b[..words])
-    } else {
-        let mut a = vec![0u64; words];
-        let mut b = vec![0u64; words];
-        nfa_run(p, t, after_full, &mut a, &mut b)
-    }
-}
-
-/// Adds state `j` and its ε-closure (states after a run of stars) to `set`.
-#[inline(always)]
-fn nfa_add(p: &[u8], set: &mut [u64], mut j: usize) {
+/// M4 matching of a pattern with colon-bounded stars against text with colons.
+///
+/// The segment-final stars split the pattern into *pieces* that contain no wildcard able to
+/// cross a colon, so a piece lines up with the text colon by colon: each of its `:`-separated
+/// segments matches one colon-free run of the text (a plain glob), except that a piece followed
+/// by a segment-final star need only match a prefix of its last run. Every piece after the first
+/// starts with `:` (a segment-final star is followed by `:`), so it can only start at a colon of
+/// the text. Placing each middle piece at its earliest-ending position is exact, since the
+/// following segment-final star absorbs anything; the last piece is anchored at the end.
+/// Cost: O(colons · pattern · run) in the worst case, no allocation.
+fn m4_segments(p: &[u8], t: &[u8]) -> bool {
+    let mut fulls = (0..p.len()).filter(|&i| p[i] == b'*' && star_is_full(p, i, true));
+    let Some(f1) = fulls.next() else {
+        return rigid::<false>(p, t, 0).is_some();
+    };
+    let Some(mut tpos) = rigid::<true>(&p[..f1], t, 0) else {
+        return false;
+    };
+    let mut prev = f1;
     loop {
-        set[j >> 6] |= 1u64 << (j & 63);
-        if j < p.len() && p[j] == b'*' {
-            j += 1;
-        } else {
-            break;
-        }
-    }
-}
-
-fn nfa_run<'a>(
-    p: &[u8],
-    t: &[u8],
-    after_full: bool,
-    mut cur: &'a mut [u64],
-    mut next: &'a mut [u64],
-) -> bool {
-    let m = p.len();
-    nfa_add(p, cur, 0);
-    let mut ti = 0;
-    while ti < t.len() {
-        let c = t[ti];
-        let cl = utf8_len(c);
-        let ch = &t[ti..ti + cl];
-        next.fill(0);
-        let mut alive = false;
-        for (w, &word) in cur.iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                let i = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if i >= m {
-                    continue;
+        let next = fulls.next();
+        let piece = &p[prev + 1..next.unwrap_or(p.len())];
+        let Some(rest) = piece.strip_prefix(b":") else {
+            // Only the empty piece after a final star does not start with ':'.
+            return piece.is_empty();
+        };
+        match next {
+            Some(f) => {
+                let mut c = tpos;
+                loop {
+                    let Some(k) = t[c..].iter().position(|&b| b == b':') else {
+                        return false;
+                    };
+                    let colon = c + k;
+                    if let Some(end) = rigid::<true>(rest, t, colon + 1) {
+                        tpos = end;
+                        break;
+                    }
+                    c = colon + 1;
                 }
-                match p[i] {
-                    b'*' => {
-                        if c != b':' || star_is_full(p, i, after_full) {
-                            nfa_add(p, next, i);
-                            alive = true;
-                        }
-                    }
-                    b'?' => {
-                        if c != b':' {
-                            nfa_add(p, next, i + 1);
-                            alive = true;
-                        }
-                    }
-                    _ => {
-                        if p[i..].starts_with(ch) {
-                            nfa_add(p, next, i + cl);
-                            alive = true;
-                        }
-                    }
-                }
+                prev = f;
+            }
+            None => {
+                // Anchored at the end: the piece starts at its k-th colon counted from the end.
+                let k = piece.iter().filter(|&&b| b == b':').count();
+                let Some(colon) = t
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .filter(|(_, &b)| b == b':')
+                    .nth(k - 1)
+                    .map(|(i, _)| i)
+                else {
+                    return false;
+                };
+                return colon >= tpos && rigid::<false>(rest, t, colon + 1).is_some();
             }
         }
-        if !alive {
-            return false;
-        }
-        std::mem::swap(&mut cur, &mut next);
-        ti += cl;
     }
-    (cur[m >> 6] >> (m & 63)) & 1 == 1
+}
+
+/// Matches a piece `q` (no segment-final star) against `t` from `start` (a run start), segment by
+/// segment. Without `PREFIX`, `q` must consume the rest of `t`; with `PREFIX` its last segment need
+/// only match a prefix of its run. Returns the end of the last run (a `:` or `t.len()`).
+fn rigid<const PREFIX: bool>(q: &[u8], t: &[u8], start: usize) -> Option<usize> {
+    let mut segs = q.split(|&b| b == b':');
+    let mut seg = segs.next().unwrap_or(&[]);
+    let mut pos = start;
+    loop {
+        let run_end = t[pos..]
+            .iter()
+            .position(|&b| b == b':')
+            .map_or(t.len(), |k| pos + k);
+        let run = &t[pos..run_end];
+        match segs.next() {
+            Some(next) => {
+                if run_end == t.len() || !greedy::<false, false, false>(seg, run) {
+                    return None;
+                }
+                pos = run_end + 1;
+                seg = next;
+            }
+            None => {
+                let ok = if PREFIX {
+                    greedy::<false, false, true>(seg, run)
+                } else {
+                    run_end == t.len() && greedy::<false, false, false>(seg, run)
+                };
+                return ok.then_some(run_end);
+            }
+        }
+    }
 }
 
 /// ArnLike/ArnEquals (C9): split both at their first five colons into six parts; each part
@@ -440,6 +455,15 @@ pub fn resource_covers(outer: &str, inner: &str) -> bool {
     if let (Some(li), Some(lo)) = (literal_star(inner), literal_star(outer)) {
         return li.starts_with(lo);
     }
+    // Quick exact rejection: the shortest instance of `inner` (stars empty, `?` = 'a') must match.
+    let sample: String = inner
+        .chars()
+        .filter(|&c| c != '*')
+        .map(|c| if c == '?' { 'a' } else { c })
+        .collect();
+    if !resource_matches(outer, &sample) {
+        return false;
+    }
     inclusion(&m4_tokens(outer), &m4_tokens(inner))
 }
 
@@ -509,10 +533,10 @@ fn inclusion(outer: &[Tok], inner: &[Tok]) -> bool {
         .map(|q| (q, s0.clone()))
         .collect();
     while let Some((q, s)) = stack.pop() {
-        if seen.contains(&(q, s.clone())) {
+        if !seen.insert((q, s.clone())) {
             continue;
         }
-        if seen.len() >= COVERS_LIMIT {
+        if seen.len() > COVERS_LIMIT {
             return false;
         }
         if q == mi && !set_has(&s, mo) {
@@ -534,7 +558,6 @@ fn inclusion(outer: &[Tok], inner: &[Tok]) -> bool {
                 }
             }
         }
-        seen.insert((q, s));
     }
     true
 }

@@ -78,6 +78,8 @@ pub mod flag {
     pub const RES_UNKNOWN: u8 = 10;
     /// Documents were skipped (`--allow-partial`): no answer is certain (E12).
     pub const PARTIAL: u8 = 11;
+    /// A loaded KMS grant names the caller and the operation (E8: a third allow source).
+    pub const GRANT: u8 = 12;
 }
 
 crepe! {
@@ -213,6 +215,9 @@ crepe! {
     // P7, E11: service principals and anonymous callers have only the resource side.
     GrantF(q) <- Flag(q, f), RbpAnyF(q), (f == flag::NON_IAM_CALLER);
     GrantM(q) <- Flag(q, f), RbpAnyM(q), (f == flag::NON_IAM_CALLER);
+    // E8: a loaded KMS grant for the caller and operation allows without identity policy.
+    GrantF(q) <- Flag(q, f), Flag(q, g), (f == flag::GRANT && g == flag::AWS_PRINCIPAL);
+    GrantM(q) <- Flag(q, f), Flag(q, g), (f == flag::GRANT && g == flag::AWS_PRINCIPAL);
     // E8: a KMS grant we have not seen may allow.
     GrantM(q) <- Flag(q, f), Flag(q, g), (f == flag::GRANTS_UNKNOWN && g == flag::AWS_PRINCIPAL);
 

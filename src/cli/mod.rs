@@ -1,0 +1,321 @@
+//! The command line: what the user typed (clap arguments) and the thin glue from it to the
+//! library. Exit codes: 0 answered, 1 a gate failed (later commands), 2 bad input or usage.
+
+pub mod facts_dump;
+pub mod render;
+
+use crate::engine::request::{Request, Target, UserContext};
+use crate::engine::Engine;
+use crate::input::{load, LoadOptions};
+use clap::{Args, Parser, Subcommand};
+use render::Format;
+use std::path::PathBuf;
+
+/// The bundled example environment used when `--env` is not given.
+pub fn default_env() -> PathBuf {
+    let built = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/facts/examples/demo/env"));
+    if built.exists() {
+        built
+    } else {
+        PathBuf::from("facts/examples/demo/env")
+    }
+}
+
+/// iamdl: who can do what to which AWS resource, and why.
+#[derive(Debug, Parser)]
+#[command(name = "iamdl", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  iamdl can --env SNAPSHOT role/lambda-exec s3:GetObject arn:aws:s3:::media/call.wav
+  iamdl who-can --env SNAPSHOT s3:PutObject 'arn:aws:s3:::reports/*' --format json
+  iamdl reach --env SNAPSHOT arn:aws:s3:::reports
+  iamdl can-pass --env SNAPSHOT role/lambda-exec role/transcribe-data transcribe.amazonaws.com
+  iamdl can --env SNAPSHOT s3.amazonaws.com lambda:InvokeFunction FUNCTION_ARN \\
+        --context aws:SourceAccount=111111111111 --context aws:SourceArn=arn:aws:s3:::uploads
+  iamdl facts --env SNAPSHOT --out facts-dir
+
+SNAPSHOT is a folder in the snapshot layout (accounts/<id>/iam/get-account-authorization-details.json, ...)
+or a single get-account-authorization-details JSON file. Without --env, the bundled example
+environment facts/examples/demo/env is used.
+
+Exit status: 0 answered, 2 bad input or usage.";
+
+/// Options shared by every command that reads an environment.
+#[derive(Debug, Args, Clone)]
+pub struct EnvArgs {
+    /// Environment: a snapshot folder or a get-account-authorization-details JSON file.
+    #[arg(long, value_name = "PATH")]
+    pub env: Option<PathBuf>,
+    /// Answer even if some documents could not be loaded (they are listed, answers that may depend on them become conditional).
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Account id for a bare get-account-authorization-details file.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// Request context options.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ContextArgs {
+    /// Request context value KEY=VALUE (repeat a key for a multivalued key).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// A context key that is absent from the request (e.g. aws:MultiFactorAuthPresent for access keys).
+    #[arg(long = "absent", value_name = "KEY")]
+    pub absent: Vec<String>,
+}
+
+impl ContextArgs {
+    fn build(&self) -> Result<UserContext, String> {
+        let mut c = UserContext::default();
+        for p in &self.context {
+            c.add_pair(p)?;
+        }
+        for k in &self.absent {
+            c.absent(k);
+        }
+        Ok(c)
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Can PRINCIPAL perform ACTION on RESOURCE? Explains the decision.
+    Can {
+        /// Environment options.
+        #[command(flatten)]
+        env: EnvArgs,
+        /// Request context options.
+        #[command(flatten)]
+        ctx: ContextArgs,
+        /// Principal: ARN, role/NAME, user/NAME, assumed-role session ARN, account id, service principal or `anonymous`.
+        principal: String,
+        /// Action, e.g. s3:GetObject.
+        action: String,
+        /// Resource ARN (or `*` for actions without resource types; a pattern means "some resource matching").
+        resource: String,
+    },
+    /// Who can perform ACTION on RESOURCE, directly or through role chains?
+    WhoCan {
+        /// Environment options.
+        #[command(flatten)]
+        env: EnvArgs,
+        /// Request context options.
+        #[command(flatten)]
+        ctx: ContextArgs,
+        /// Action, e.g. s3:PutObject.
+        action: String,
+        /// Resource ARN or pattern (arn:aws:s3:::bucket/*).
+        resource: String,
+    },
+    /// Every principal that can perform any action on RESOURCE (a bucket includes its objects), by access level.
+    Reach {
+        /// Environment options.
+        #[command(flatten)]
+        env: EnvArgs,
+        /// Request context options.
+        #[command(flatten)]
+        ctx: ContextArgs,
+        /// Resource ARN.
+        resource: String,
+    },
+    /// Can PRINCIPAL pass ROLE to SERVICE (iam:PassRole + the role's trust)?
+    CanPass {
+        /// Environment options.
+        #[command(flatten)]
+        env: EnvArgs,
+        /// Request context options.
+        #[command(flatten)]
+        ctx: ContextArgs,
+        /// The caller.
+        principal: String,
+        /// The role: ARN or role/NAME.
+        role: String,
+        /// Service principal, e.g. transcribe.amazonaws.com.
+        service: String,
+    },
+    /// Dump the compiled facts as tab-separated .facts files (Soufflé's format), one per relation.
+    Facts {
+        /// Environment options.
+        #[command(flatten)]
+        env: EnvArgs,
+        /// Output folder (created).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// Loads the environment named by the arguments, printing every problem.
+pub fn load_env(args: &EnvArgs) -> Result<Engine, i32> {
+    let path = args.env.clone().unwrap_or_else(default_env);
+    let opts = LoadOptions { allow_partial: args.allow_partial, account: args.account.clone() };
+    match load(&path, &opts) {
+        Ok(env) => {
+            for w in &env.warnings {
+                eprintln!("warning: {w}");
+            }
+            for s in &env.skipped {
+                eprintln!("skipped: {s}");
+            }
+            Ok(Engine::new(env))
+        }
+        Err(f) => {
+            for w in &f.warnings {
+                eprintln!("warning: {w}");
+            }
+            for e in &f.errors {
+                eprintln!("error: {e}");
+            }
+            eprintln!(
+                "error: {} problem(s) loading {}; no answer from a partially loaded environment (use --allow-partial to answer anyway)",
+                f.errors.len(),
+                path.display()
+            );
+            Err(2)
+        }
+    }
+}
+
+fn resolve_role(engine: &Engine, text: &str) -> Result<String, String> {
+    if text.starts_with("arn:") {
+        return Ok(text.to_string());
+    }
+    match engine.resolve_caller(if text.contains('/') { text.to_string() } else { format!("role/{text}") }.as_str())? {
+        crate::engine::request::Caller::Entity { pid, .. } => Ok(engine.principal(pid).arn.clone()),
+        _ => Err(format!("`{text}` is not a role")),
+    }
+}
+
+fn check_action(engine: &Engine, action: &str) -> Result<(), String> {
+    let Some((svc, name)) = action.split_once(':') else {
+        return Err(format!("`{action}` is not an action: expected SERVICE:Action, e.g. s3:GetObject"));
+    };
+    if svc.is_empty() || name.is_empty() || action.contains(char::is_whitespace) {
+        return Err(format!("`{action}` is not an action: expected SERVICE:Action, e.g. s3:GetObject"));
+    }
+    if engine.catalog.action(action).is_none() && !action.contains(['*', '?']) {
+        let hint = engine.catalog.suggest(action).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        eprintln!("warning: `{action}` is not in the IAM action catalog{hint}; answering by pattern matching anyway");
+    }
+    Ok(())
+}
+
+fn check_resource(resource: &str) -> Result<(), String> {
+    if resource == "*" || crate::iam::Arn::parse(resource).is_some() {
+        Ok(())
+    } else {
+        Err(format!("`{resource}` is not a resource ARN: expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE or `*`"))
+    }
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    let usage = |m: String| {
+        eprintln!("error: {m}");
+        2
+    };
+    match cli.command {
+        Command::Can { env, ctx, principal, action, resource } => {
+            let engine = match load_env(&env) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            let context = match ctx.build() {
+                Ok(c) => c,
+                Err(m) => return usage(m),
+            };
+            let caller = match engine.resolve_caller(&principal) {
+                Ok(c) => c,
+                Err(m) => return usage(m),
+            };
+            if let Err(m) = check_action(&engine, &action).and_then(|_| check_resource(&resource)) {
+                return usage(m);
+            }
+            let req = Request { caller, action, target: Target::parse(&resource), context, session_policies: None };
+            print!("{}", ensure_nl(render::answer(&engine.can(&req), env.format)));
+            0
+        }
+        Command::WhoCan { env, ctx, action, resource } => {
+            let engine = match load_env(&env) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            let context = match ctx.build() {
+                Ok(c) => c,
+                Err(m) => return usage(m),
+            };
+            if let Err(m) = check_action(&engine, &action).and_then(|_| check_resource(&resource)) {
+                return usage(m);
+            }
+            print!("{}", ensure_nl(render::who(&engine.who_can(&action, &Target::parse(&resource), &context), env.format)));
+            0
+        }
+        Command::Reach { env, ctx, resource } => {
+            let engine = match load_env(&env) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            let context = match ctx.build() {
+                Ok(c) => c,
+                Err(m) => return usage(m),
+            };
+            if let Err(m) = check_resource(&resource) {
+                return usage(m);
+            }
+            print!("{}", ensure_nl(render::who(&engine.reach(&resource, &context), env.format)));
+            0
+        }
+        Command::CanPass { env, ctx, principal, role, service } => {
+            let engine = match load_env(&env) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            let context = match ctx.build() {
+                Ok(c) => c,
+                Err(m) => return usage(m),
+            };
+            let caller = match engine.resolve_caller(&principal) {
+                Ok(c) => c,
+                Err(m) => return usage(m),
+            };
+            let role_arn = match resolve_role(&engine, &role) {
+                Ok(r) => r,
+                Err(m) => return usage(m),
+            };
+            if !service.contains('.') {
+                return usage(format!("`{service}` is not a service principal: expected e.g. lambda.amazonaws.com"));
+            }
+            print!("{}", ensure_nl(render::pass(&engine.can_pass(&caller, &role_arn, &service, &context), env.format)));
+            0
+        }
+        Command::Facts { env, out } => {
+            let engine = match load_env(&env) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            match facts_dump::write(&engine, &out) {
+                Ok(n) => {
+                    eprintln!("wrote {n} relations to {}", out.display());
+                    0
+                }
+                Err(e) => usage(format!("cannot write facts to {}: {e}", out.display())),
+            }
+        }
+    }
+}
+
+fn ensure_nl(mut s: String) -> String {
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
