@@ -10,4 +10,5 @@ pub mod cli;
 pub mod engine;
 pub mod iam;
 pub mod input;
+pub mod reference;
 pub mod rules;

@@ -25,18 +25,51 @@ pub fn write(engine: &Engine, dir: &Path) -> std::io::Result<usize> {
                 PrincipalKind::Role(_) => "role",
                 PrincipalKind::Root => "root",
             };
-            vec![p.0.to_string(), r.arn.clone(), kind.into(), r.account.clone()]
+            vec![
+                p.0.to_string(),
+                r.arn.clone(),
+                kind.into(),
+                r.account.clone(),
+            ]
         })
         .collect();
     files.push(("principal", principals));
     files.push((
         "identity_policy",
-        engine.principal_ids().flat_map(|p| engine.identity_policies(p).iter().map(move |pol| vec![p.0.to_string(), pol.0.to_string()])).collect(),
+        engine
+            .principal_ids()
+            .flat_map(|p| {
+                engine
+                    .identity_policies(p)
+                    .iter()
+                    .map(move |pol| vec![p.0.to_string(), pol.0.to_string()])
+            })
+            .collect(),
     ));
-    files.push(("boundary", engine.principal_ids().filter_map(|p| engine.boundary(p).map(|b| vec![p.0.to_string(), b.0.to_string()])).collect()));
+    files.push((
+        "boundary",
+        engine
+            .principal_ids()
+            .filter_map(|p| {
+                engine
+                    .boundary(p)
+                    .map(|b| vec![p.0.to_string(), b.0.to_string()])
+            })
+            .collect(),
+    ));
     files.push((
         "member",
-        env.users.iter().flat_map(|u| u.groups.iter().map(move |g| vec![u.arn.clone(), format!("arn:aws:iam::{}:group/{}", u.account, g)])).collect(),
+        env.users
+            .iter()
+            .flat_map(|u| {
+                u.groups.iter().map(move |g| {
+                    vec![
+                        u.arn.clone(),
+                        format!("arn:aws:iam::{}:group/{}", u.account, g),
+                    ]
+                })
+            })
+            .collect(),
     ));
     files.push((
         "policy",
@@ -64,7 +97,16 @@ pub fn write(engine: &Engine, dir: &Path) -> std::io::Result<usize> {
     for p in &env.policies {
         for s in &p.statements {
             let id = format!("{}:{}", p.id.0, s.index);
-            stmt.push(vec![id.clone(), p.id.0.to_string(), if s.effect == Effect::Allow { "Allow".into() } else { "Deny".into() }, clean(&s.label())]);
+            stmt.push(vec![
+                id.clone(),
+                p.id.0.to_string(),
+                if s.effect == Effect::Allow {
+                    "Allow".into()
+                } else {
+                    "Deny".into()
+                },
+                clean(&s.label()),
+            ]);
             for a in &s.action.items {
                 action.push(vec![id.clone(), clean(a), s.action.negated.to_string()]);
             }
@@ -85,11 +127,21 @@ pub fn write(engine: &Engine, dir: &Path) -> std::io::Result<usize> {
                         PrincipalRef::Federated(a) => ("federated", a.clone()),
                         PrincipalRef::CanonicalUser(a) => ("canonical-user", a.clone()),
                     };
-                    principal.push(vec![id.clone(), k.into(), clean(&v), pr.negated.to_string()]);
+                    principal.push(vec![
+                        id.clone(),
+                        k.into(),
+                        clean(&v),
+                        pr.negated.to_string(),
+                    ]);
                 }
             }
             for c in &s.conditions {
-                condition.push(vec![id.clone(), clean(&c.operator), clean(&c.key), clean(&c.values.join(","))]);
+                condition.push(vec![
+                    id.clone(),
+                    clean(&c.operator),
+                    clean(&c.key),
+                    clean(&c.values.join(",")),
+                ]);
             }
         }
     }
@@ -102,7 +154,15 @@ pub fn write(engine: &Engine, dir: &Path) -> std::io::Result<usize> {
         "resource",
         env.resources
             .iter()
-            .map(|r| vec![r.arn.clone(), format!("{:?}", r.kind), r.account.clone(), r.region.clone(), r.policy.map(|p| p.0.to_string()).unwrap_or_default()])
+            .map(|r| {
+                vec![
+                    r.arn.clone(),
+                    format!("{:?}", r.kind),
+                    r.account.clone(),
+                    r.region.clone(),
+                    r.policy.map(|p| p.0.to_string()).unwrap_or_default(),
+                ]
+            })
             .collect(),
     ));
     let mut scp = Vec::new();
@@ -127,7 +187,8 @@ pub fn write(engine: &Engine, dir: &Path) -> std::io::Result<usize> {
     files.push(("rcp_level", rcp));
     let n = files.len();
     for (name, rows) in files {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join(format!("{name}.facts")))?);
+        let mut f =
+            std::io::BufWriter::new(std::fs::File::create(dir.join(format!("{name}.facts")))?);
         for r in rows {
             writeln!(f, "{}", r.join("\t"))?;
         }

@@ -13,7 +13,10 @@ use std::path::PathBuf;
 
 /// The bundled example environment used when `--env` is not given.
 pub fn default_env() -> PathBuf {
-    let built = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/facts/examples/demo/env"));
+    let built = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/facts/examples/demo/env"
+    ));
     if built.exists() {
         built
     } else {
@@ -157,8 +160,14 @@ pub enum Command {
 /// Loads the environment named by the arguments, printing every problem.
 pub fn load_env(args: &EnvArgs) -> Result<Engine, i32> {
     let path = args.env.clone().unwrap_or_else(default_env);
-    let opts = LoadOptions { allow_partial: args.allow_partial, account: args.account.clone() };
-    match load(&path, &opts) {
+    let opts = LoadOptions {
+        allow_partial: args.allow_partial,
+        account: args.account.clone(),
+    };
+    let t0 = std::time::Instant::now();
+    let loaded = load(&path, &opts);
+    crate::engine::whocan::timing("load", t0);
+    match loaded {
         Ok(env) => {
             for w in &env.warnings {
                 eprintln!("warning: {w}");
@@ -166,7 +175,10 @@ pub fn load_env(args: &EnvArgs) -> Result<Engine, i32> {
             for s in &env.skipped {
                 eprintln!("skipped: {s}");
             }
-            Ok(Engine::new(env))
+            let t1 = std::time::Instant::now();
+            let e = Engine::new(env);
+            crate::engine::whocan::timing("index", t1);
+            Ok(e)
         }
         Err(f) => {
             for w in &f.warnings {
@@ -189,7 +201,14 @@ fn resolve_role(engine: &Engine, text: &str) -> Result<String, String> {
     if text.starts_with("arn:") {
         return Ok(text.to_string());
     }
-    match engine.resolve_caller(if text.contains('/') { text.to_string() } else { format!("role/{text}") }.as_str())? {
+    match engine.resolve_caller(
+        if text.contains('/') {
+            text.to_string()
+        } else {
+            format!("role/{text}")
+        }
+        .as_str(),
+    )? {
         crate::engine::request::Caller::Entity { pid, .. } => Ok(engine.principal(pid).arn.clone()),
         _ => Err(format!("`{text}` is not a role")),
     }
@@ -197,13 +216,21 @@ fn resolve_role(engine: &Engine, text: &str) -> Result<String, String> {
 
 fn check_action(engine: &Engine, action: &str) -> Result<(), String> {
     let Some((svc, name)) = action.split_once(':') else {
-        return Err(format!("`{action}` is not an action: expected SERVICE:Action, e.g. s3:GetObject"));
+        return Err(format!(
+            "`{action}` is not an action: expected SERVICE:Action, e.g. s3:GetObject"
+        ));
     };
     if svc.is_empty() || name.is_empty() || action.contains(char::is_whitespace) {
-        return Err(format!("`{action}` is not an action: expected SERVICE:Action, e.g. s3:GetObject"));
+        return Err(format!(
+            "`{action}` is not an action: expected SERVICE:Action, e.g. s3:GetObject"
+        ));
     }
     if engine.catalog.action(action).is_none() && !action.contains(['*', '?']) {
-        let hint = engine.catalog.suggest(action).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        let hint = engine
+            .catalog
+            .suggest(action)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
         eprintln!("warning: `{action}` is not in the IAM action catalog{hint}; answering by pattern matching anyway");
     }
     Ok(())
@@ -224,7 +251,13 @@ pub fn run(cli: Cli) -> i32 {
         2
     };
     match cli.command {
-        Command::Can { env, ctx, principal, action, resource } => {
+        Command::Can {
+            env,
+            ctx,
+            principal,
+            action,
+            resource,
+        } => {
             let engine = match load_env(&env) {
                 Ok(e) => e,
                 Err(c) => return c,
@@ -240,11 +273,22 @@ pub fn run(cli: Cli) -> i32 {
             if let Err(m) = check_action(&engine, &action).and_then(|_| check_resource(&resource)) {
                 return usage(m);
             }
-            let req = Request { caller, action, target: Target::parse(&resource), context, session_policies: None };
-            print!("{}", ensure_nl(render::answer(&engine.can(&req), env.format)));
+            let req = Request {
+                caller,
+                action,
+                target: Target::parse(&resource),
+                context,
+                session_policies: None,
+            };
+            emit(render::answer(&engine.can(&req), env.format));
             0
         }
-        Command::WhoCan { env, ctx, action, resource } => {
+        Command::WhoCan {
+            env,
+            ctx,
+            action,
+            resource,
+        } => {
             let engine = match load_env(&env) {
                 Ok(e) => e,
                 Err(c) => return c,
@@ -256,7 +300,10 @@ pub fn run(cli: Cli) -> i32 {
             if let Err(m) = check_action(&engine, &action).and_then(|_| check_resource(&resource)) {
                 return usage(m);
             }
-            print!("{}", ensure_nl(render::who(&engine.who_can(&action, &Target::parse(&resource), &context), env.format)));
+            emit(render::who(
+                &engine.who_can(&action, &Target::parse(&resource), &context),
+                env.format,
+            ));
             0
         }
         Command::Reach { env, ctx, resource } => {
@@ -271,10 +318,16 @@ pub fn run(cli: Cli) -> i32 {
             if let Err(m) = check_resource(&resource) {
                 return usage(m);
             }
-            print!("{}", ensure_nl(render::who(&engine.reach(&resource, &context), env.format)));
+            emit(render::who(&engine.reach(&resource, &context), env.format));
             0
         }
-        Command::CanPass { env, ctx, principal, role, service } => {
+        Command::CanPass {
+            env,
+            ctx,
+            principal,
+            role,
+            service,
+        } => {
             let engine = match load_env(&env) {
                 Ok(e) => e,
                 Err(c) => return c,
@@ -292,9 +345,14 @@ pub fn run(cli: Cli) -> i32 {
                 Err(m) => return usage(m),
             };
             if !service.contains('.') {
-                return usage(format!("`{service}` is not a service principal: expected e.g. lambda.amazonaws.com"));
+                return usage(format!(
+                    "`{service}` is not a service principal: expected e.g. lambda.amazonaws.com"
+                ));
             }
-            print!("{}", ensure_nl(render::pass(&engine.can_pass(&caller, &role_arn, &service, &context), env.format)));
+            emit(render::pass(
+                &engine.can_pass(&caller, &role_arn, &service, &context),
+                env.format,
+            ));
             0
         }
         Command::Facts { env, out } => {
@@ -313,9 +371,11 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-fn ensure_nl(mut s: String) -> String {
+/// Writes an answer to stdout; a closed pipe (`| head`) ends quietly.
+fn emit(mut s: String) {
+    use std::io::Write;
     if !s.ends_with('\n') {
         s.push('\n');
     }
-    s
+    let _ = std::io::stdout().lock().write_all(s.as_bytes());
 }

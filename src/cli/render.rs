@@ -35,7 +35,15 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     };
     line(header.to_vec(), &mut out);
-    line(w.iter().map(|n| "-".repeat(*n)).collect::<Vec<_>>().iter().map(String::as_str).collect(), &mut out);
+    line(
+        w.iter()
+            .map(|n| "-".repeat(*n))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+        &mut out,
+    );
     for r in rows {
         line(r.iter().map(String::as_str).collect(), &mut out);
     }
@@ -66,25 +74,57 @@ pub fn answer(a: &Answer, f: Format) -> String {
     match f {
         Format::Json => serde_json::to_string_pretty(a).unwrap_or_default(),
         Format::Csv => csv(
-            &["principal", "action", "resource", "decision", "layer", "effect", "policy", "statement"],
+            &[
+                "principal",
+                "action",
+                "resource",
+                "decision",
+                "layer",
+                "effect",
+                "policy",
+                "statement",
+            ],
             &a.reasons
                 .iter()
-                .map(|r| vec![a.principal.clone(), a.action.clone(), a.resource.clone(), a.decision.as_str().into(), r.layer.clone(), r.effect.clone(), r.policy.clone(), r.statement.clone()])
+                .map(|r| {
+                    vec![
+                        a.principal.clone(),
+                        a.action.clone(),
+                        a.resource.clone(),
+                        a.decision.as_str().into(),
+                        r.layer.clone(),
+                        r.effect.clone(),
+                        r.policy.clone(),
+                        r.statement.clone(),
+                    ]
+                })
                 .collect::<Vec<_>>(),
         ),
         Format::Table => {
-            let mut s = format!("{}: {} {} on {}\n", a.decision.as_str().to_uppercase(), a.principal, a.action, a.resource);
+            let mut s = format!(
+                "{}: {} {} on {}\n",
+                a.decision.as_str().to_uppercase(),
+                a.principal,
+                a.action,
+                a.resource
+            );
             for b in &a.blame {
                 s.push_str(&format!("  denied [{}] {}\n", b.layer, b.message));
                 for p in &b.policies {
-                    s.push_str(&format!("      {} statement {} ({})\n", p.policy, p.statement, p.file));
+                    s.push_str(&format!(
+                        "      {} statement {} ({})\n",
+                        p.policy, p.statement, p.file
+                    ));
                 }
             }
             if !a.reasons.is_empty() {
                 s.push_str("  statements:\n");
                 for r in &a.reasons {
                     let c = if r.conditional { " (conditional)" } else { "" };
-                    s.push_str(&format!("    {} {} in {}: {} statement {}{}\n", r.effect, r.layer, r.file, r.policy, r.statement, c));
+                    s.push_str(&format!(
+                        "    {} {} in {}: {} statement {}{}\n",
+                        r.effect, r.layer, r.file, r.policy, r.statement, c
+                    ));
                 }
             }
             if !a.conditions.is_empty() {
@@ -104,12 +144,27 @@ pub fn answer(a: &Answer, f: Format) -> String {
 /// Renders a `who-can` / `reach` answer.
 pub fn who(a: &WhoCanAnswer, f: Format) -> String {
     let reach = a.action == "*";
-    let header: Vec<&str> = if reach { vec!["principal", "kind", "decision", "access", "via", "conditions"] } else { vec!["principal", "kind", "decision", "via", "conditions"] };
+    let header: Vec<&str> = if reach {
+        vec![
+            "principal",
+            "kind",
+            "decision",
+            "access",
+            "via",
+            "conditions",
+        ]
+    } else {
+        vec!["principal", "kind", "decision", "via", "conditions"]
+    };
     let rows: Vec<Vec<String>> = a
         .principals
         .iter()
         .map(|p| {
-            let mut r = vec![p.principal.clone(), p.kind.clone(), p.decision.as_str().into()];
+            let mut r = vec![
+                p.principal.clone(),
+                p.kind.clone(),
+                p.decision.as_str().into(),
+            ];
             if reach {
                 r.push(p.access.join("/"));
             }
@@ -122,7 +177,16 @@ pub fn who(a: &WhoCanAnswer, f: Format) -> String {
         Format::Json => serde_json::to_string_pretty(a).unwrap_or_default(),
         Format::Csv => csv(&header, &rows),
         Format::Table => {
-            let mut s = format!("{} principal(s) can {} on {}\n", a.principals.len(), if reach { "act".to_string() } else { a.action.clone() }, a.resource);
+            let mut s = format!(
+                "{} principal(s) can {} on {}\n",
+                a.principals.len(),
+                if reach {
+                    "act".to_string()
+                } else {
+                    a.action.clone()
+                },
+                a.resource
+            );
             s.push_str(&table(&header, &rows));
             for n in &a.notes {
                 s.push_str(&format!("note: {n}\n"));
@@ -136,9 +200,23 @@ pub fn who(a: &WhoCanAnswer, f: Format) -> String {
 pub fn pass(a: &PassAnswer, f: Format) -> String {
     match f {
         Format::Json => serde_json::to_string_pretty(a).unwrap_or_default(),
-        Format::Csv => csv(&["principal", "role", "service", "decision"], &[vec![a.principal.clone(), a.role.clone(), a.service.clone(), a.decision.as_str().into()]]),
+        Format::Csv => csv(
+            &["principal", "role", "service", "decision"],
+            &[vec![
+                a.principal.clone(),
+                a.role.clone(),
+                a.service.clone(),
+                a.decision.as_str().into(),
+            ]],
+        ),
         Format::Table => {
-            let mut s = format!("{}: {} passes {} to {}\n", a.decision.as_str().to_uppercase(), a.principal, a.role, a.service);
+            let mut s = format!(
+                "{}: {} passes {} to {}\n",
+                a.decision.as_str().to_uppercase(),
+                a.principal,
+                a.role,
+                a.service
+            );
             s.push_str("  1. iam:PassRole by the caller (iam:PassedToService = service):\n");
             for l in answer(&a.pass, Format::Table).lines() {
                 s.push_str(&format!("     {l}\n"));

@@ -39,7 +39,12 @@ impl RequestContext<'_> {
                     "aws:principalisawsservice" => one("true"),
                     "aws:principalservicename" => one(svc.clone()),
                     // Principal keys are absent for service principals.
-                    k if k.starts_with("aws:principal") || k == "aws:username" || k == "aws:userid" => KeyValue::Absent,
+                    k if k.starts_with("aws:principal")
+                        || k == "aws:username"
+                        || k == "aws:userid" =>
+                    {
+                        KeyValue::Absent
+                    }
                     // Confused-deputy keys are set by the calling service: unknown unless given.
                     _ => return None,
                 });
@@ -55,7 +60,10 @@ impl RequestContext<'_> {
             }
         };
         let p = self.engine.principal(pid);
-        let org = env.org.as_ref().filter(|o| o.account_parent.contains_key(&p.account));
+        let org = env
+            .org
+            .as_ref()
+            .filter(|o| o.account_parent.contains_key(&p.account));
         let v = match key {
             "aws:principalarn" => one(p.arn.clone()),
             "aws:principalaccount" => one(p.account.clone()),
@@ -66,7 +74,11 @@ impl RequestContext<'_> {
             "aws:principalorgpaths" => match org {
                 Some(o) => {
                     let path = o.path_of(&p.account);
-                    let nodes: Vec<&str> = path.iter().take(path.len().saturating_sub(1)).map(String::as_str).collect();
+                    let nodes: Vec<&str> = path
+                        .iter()
+                        .take(path.len().saturating_sub(1))
+                        .map(String::as_str)
+                        .collect();
                     KeyValue::Values(vec![format!("{}/{}/", o.id, nodes.join("/"))])
                 }
                 None => KeyValue::Absent,
@@ -95,7 +107,8 @@ impl RequestContext<'_> {
                 _ => KeyValue::Unknown,
             },
             // Direct calls by IAM principals carry no confused-deputy keys (C13).
-            "aws:sourcearn" | "aws:sourceaccount" | "aws:sourceorgid" | "aws:sourceorgpaths" | "aws:sourceowner" => KeyValue::Absent,
+            "aws:sourcearn" | "aws:sourceaccount" | "aws:sourceorgid" | "aws:sourceorgpaths"
+            | "aws:sourceowner" => KeyValue::Absent,
             k if k.starts_with("aws:principaltag/") => {
                 let t = &k["aws:principaltag/".len()..];
                 match p.kind {
@@ -117,7 +130,11 @@ impl RequestContext<'_> {
                 Some(a) => one(a),
                 None => KeyValue::Unknown,
             },
-            "aws:resourceorgid" => match self.resource_account.and_then(|a| env.org.as_ref().filter(|o| o.account_parent.contains_key(a))) {
+            "aws:resourceorgid" => match self.resource_account.and_then(|a| {
+                env.org
+                    .as_ref()
+                    .filter(|o| o.account_parent.contains_key(a))
+            }) {
                 Some(o) => one(o.id.clone()),
                 None if self.resource_account.is_some() && env.org.is_none() => KeyValue::Absent,
                 None => KeyValue::Unknown,

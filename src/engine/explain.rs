@@ -12,14 +12,22 @@ impl Engine {
     pub fn reason(&self, h: &StmtHit) -> Reason {
         let p = self.env.policy(h.policy);
         let st = &p.statements[h.stmt as usize];
-        let lay = if h.layer == layer::RES && matches!(p.kind, crate::iam::PolicyKind::Resource(crate::iam::ResourceKind::IamRole)) {
+        let lay = if h.layer == layer::RES
+            && matches!(
+                p.kind,
+                crate::iam::PolicyKind::Resource(crate::iam::ResourceKind::IamRole)
+            ) {
             "role trust policy".to_string()
         } else {
             layer_name(h.layer).to_string()
         };
         Reason {
             layer: lay,
-            effect: if h.effect == effect::DENY { "Deny".into() } else { "Allow".into() },
+            effect: if h.effect == effect::DENY {
+                "Deny".into()
+            } else {
+                "Allow".into()
+            },
             policy: p.arn.clone().unwrap_or_else(|| p.name.clone()),
             file: format!("{} {}", p.file, p.json_path),
             statement: st.label(),
@@ -29,7 +37,14 @@ impl Engine {
     }
 
     /// Builds the answer for a decided request.
-    pub(crate) fn explain(&self, req: &Request, facts: &RequestFacts, hits: &[StmtHit], info: &ResourceInfo, c: &Conclusion) -> Answer {
+    pub(crate) fn explain(
+        &self,
+        req: &Request,
+        facts: &RequestFacts,
+        hits: &[StmtHit],
+        info: &ResourceInfo,
+        c: &Conclusion,
+    ) -> Answer {
         let decision = if c.allow_firm {
             Decision::Allow
         } else if c.allow_maybe {
@@ -48,14 +63,31 @@ impl Engine {
         let mut conditions = Vec::new();
         for h in hits.iter().filter(|h| !h.firm) {
             let r = self.reason(h);
-            let verb = if h.effect == effect::DENY { "denied if" } else { "allowed if" };
-            conditions.push(format!("{verb} {} ({} {} statement {})", h.residual.join(" and "), r.layer, r.policy, r.statement));
+            let verb = if h.effect == effect::DENY {
+                "denied if"
+            } else {
+                "allowed if"
+            };
+            conditions.push(format!(
+                "{verb} {} ({} {} statement {})",
+                h.residual.join(" and "),
+                r.layer,
+                r.policy,
+                r.statement
+            ));
         }
         if facts.has(flag::GRANTS_UNKNOWN) && decision != Decision::Allow {
-            conditions.push(format!("allowed if a KMS grant allows {} {} on the key (list-grants was not loaded, E8)", self.caller_name(&req.caller), req.action));
+            conditions.push(format!(
+                "allowed if a KMS grant allows {} {} on the key (list-grants was not loaded, E8)",
+                self.caller_name(&req.caller),
+                req.action
+            ));
         }
         if facts.has(flag::RES_UNKNOWN) {
-            conditions.push(format!("allowed if the resource-based policy of {} (not in the environment) allows it", req.target.text()));
+            conditions.push(format!(
+                "allowed if the resource-based policy of {} (not in the environment) allows it",
+                req.target.text()
+            ));
         }
         if facts.has(flag::GRANT) {
             notes.push("a KMS grant (kms/list-grants) names the caller for this operation: grants allow without an identity policy (E8)".into());
@@ -69,14 +101,29 @@ impl Engine {
         if facts.has(flag::ROOT_USER) && facts.has(flag::SAME_ACCOUNT) {
             notes.push("the root user has full access to its own account's resources, subject to denies, SCPs, RCPs, trust and key policies (E1)".into());
         }
-        let public_direct = hits.iter().any(|h| h.layer == layer::RES && h.firm && h.strength == strength::PUBLIC && h.effect == effect::ALLOW);
+        let public_direct = hits.iter().any(|h| {
+            h.layer == layer::RES
+                && h.firm
+                && h.strength == strength::PUBLIC
+                && h.effect == effect::ALLOW
+        });
         if public_direct && facts.has(flag::SAME_ACCOUNT) && facts.has(flag::HAS_BOUNDARY) {
             notes.push("a public grant in the same account is treated as not limited by the permissions boundary [U] (M12)".into());
         }
-        if facts.has(flag::HAS_BOUNDARY) && hits.iter().any(|h| h.layer == layer::RES && h.effect == effect::ALLOW && (h.strength == strength::USER || h.strength == strength::SESSION)) {
+        if facts.has(flag::HAS_BOUNDARY)
+            && hits.iter().any(|h| {
+                h.layer == layer::RES
+                    && h.effect == effect::ALLOW
+                    && (h.strength == strength::USER || h.strength == strength::SESSION)
+            })
+        {
             notes.push("a grant naming the user or session directly is not limited by an implicit deny in the permissions boundary [U] (E7, M12)".into());
         }
-        let blame = if decision == Decision::Allow { Vec::new() } else { self.blame(req, facts, hits, info, c) };
+        let blame = if decision == Decision::Allow {
+            Vec::new()
+        } else {
+            self.blame(req, facts, hits, info, c)
+        };
         Answer {
             principal: self.caller_name(&req.caller),
             action: req.action.clone(),
@@ -90,30 +137,82 @@ impl Engine {
     }
 
     /// X7: every failing layer, explicit before implicit, each in evaluation order.
-    fn blame(&self, req: &Request, facts: &RequestFacts, hits: &[StmtHit], info: &ResourceInfo, c: &Conclusion) -> Vec<Blame> {
+    fn blame(
+        &self,
+        req: &Request,
+        facts: &RequestFacts,
+        hits: &[StmtHit],
+        info: &ResourceInfo,
+        c: &Conclusion,
+    ) -> Vec<Blame> {
         let action = &req.action;
         let mut out = Vec::new();
-        let order = [layer::RCP, layer::SCP, layer::RES, layer::ID, layer::BND, layer::SESS];
-        let is_trust = info.resource.is_some_and(|i| self.env.resources[i].kind == crate::iam::ResourceKind::IamRole) && action.to_ascii_lowercase().starts_with("sts:assumerole");
+        let order = [
+            layer::RCP,
+            layer::SCP,
+            layer::RES,
+            layer::ID,
+            layer::BND,
+            layer::SESS,
+        ];
+        let is_trust = info
+            .resource
+            .is_some_and(|i| self.env.resources[i].kind == crate::iam::ResourceKind::IamRole)
+            && action.to_ascii_lowercase().starts_with("sts:assumerole");
         let res_key = if is_trust { "trust" } else { "resource" };
-        let res_name = if is_trust { "role trust policy" } else { "resource-based policy" };
+        let res_name = if is_trust {
+            "role trust policy"
+        } else {
+            "resource-based policy"
+        };
         for l in order {
-            let denies: Vec<Reason> = hits.iter().filter(|h| h.layer == l && h.effect == effect::DENY).map(|h| self.reason(h)).collect();
+            let denies: Vec<Reason> = hits
+                .iter()
+                .filter(|h| h.layer == l && h.effect == effect::DENY)
+                .map(|h| self.reason(h))
+                .collect();
             if denies.is_empty() {
                 continue;
             }
             let firm = c.deny_firm.contains(&l);
-            let name = if l == layer::RES { res_name } else { layer_name(l) };
-            let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            let name = if l == layer::RES {
+                res_name
+            } else {
+                layer_name(l)
+            };
+            let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             out.push(Blame {
-                layer: if l == layer::RES { res_key.to_string() } else { layer_key(l).to_string() },
-                kind: if firm { "explicit-deny".into() } else { "explicit-deny-if".into() },
-                message: format!("{}with an explicit deny in {article} {name}", if firm { "" } else { "possibly " }),
+                layer: if l == layer::RES {
+                    res_key.to_string()
+                } else {
+                    layer_key(l).to_string()
+                },
+                kind: if firm {
+                    "explicit-deny".into()
+                } else {
+                    "explicit-deny-if".into()
+                },
+                message: format!(
+                    "{}with an explicit deny in {article} {name}",
+                    if firm { "" } else { "possibly " }
+                ),
                 policies: denies,
             });
         }
-        let maybe = |l: u8| hits.iter().any(|h| h.layer == l && h.effect == effect::ALLOW);
-        let no_allow = |k: &str, l: &str| Blame { layer: k.into(), kind: "no-allow".into(), message: format!("because no {l} allows the {action} action"), policies: vec![] };
+        let maybe = |l: u8| {
+            hits.iter()
+                .any(|h| h.layer == l && h.effect == effect::ALLOW)
+        };
+        let no_allow = |k: &str, l: &str| Blame {
+            layer: k.into(),
+            kind: "no-allow".into(),
+            message: format!("because no {l} allows the {action} action"),
+            policies: vec![],
+        };
         if facts.has(flag::OWNER_ONLY) {
             out.push(Blame { layer: "owner-only".into(), kind: "no-allow".into(), message: format!("only identities of the bucket owner's account can call {action}: S3 answers 405 MethodNotAllowed to other accounts, whatever the policies say (S1)"), policies: vec![] });
         }
@@ -130,9 +229,14 @@ impl Engine {
         }
         let non_iam = facts.has(flag::NON_IAM_CALLER);
         let same = facts.has(flag::SAME_ACCOUNT);
-        let required = facts.has(flag::RBP_REQUIRED) || non_iam || (!same && facts.has(flag::AWS_PRINCIPAL));
+        let required =
+            facts.has(flag::RBP_REQUIRED) || non_iam || (!same && facts.has(flag::AWS_PRINCIPAL));
         let bpa = hits.iter().any(|h| h.layer == layer::BPA);
-        if required && !maybe(layer::RES) && !facts.has(flag::RES_UNKNOWN) && !facts.has(flag::OWNER_ONLY) {
+        if required
+            && !maybe(layer::RES)
+            && !facts.has(flag::RES_UNKNOWN)
+            && !facts.has(flag::OWNER_ONLY)
+        {
             if bpa {
                 out.push(Blame { layer: "bpa".into(), kind: "no-allow".into(), message: "S3 Block Public Access (RestrictPublicBuckets) makes S3 ignore the public grant (S2)".into(), policies: hits.iter().filter(|h| h.layer == layer::BPA).map(|h| self.reason(h)).collect() });
             } else if is_trust {
@@ -143,12 +247,18 @@ impl Engine {
             }
         }
         if facts.has(flag::AWS_PRINCIPAL) && !c.stack_maybe {
-            let direct = hits.iter().any(|h| h.layer == layer::RES && h.effect == effect::ALLOW && h.strength <= strength::ENTITY);
+            let direct = hits.iter().any(|h| {
+                h.layer == layer::RES && h.effect == effect::ALLOW && h.strength <= strength::ENTITY
+            });
             let id_needed = !(same && direct);
             if id_needed && !maybe(layer::ID) && !facts.has(flag::ROOT_USER) {
                 let mut b = no_allow("identity", "identity-based policy");
                 if let Caller::Entity { pid, .. } = &req.caller {
-                    b.message = format!("{} ({} has no identity-based policy statement that matches)", b.message, self.principal(*pid).arn);
+                    b.message = format!(
+                        "{} ({} has no identity-based policy statement that matches)",
+                        b.message,
+                        self.principal(*pid).arn
+                    );
                 }
                 out.push(b);
             }
@@ -162,20 +272,40 @@ impl Engine {
         if out.is_empty() && !c.allow_firm {
             // A conditional answer with nothing firmly failing: the residuals decide.
             if !c.allow_maybe {
-                out.push(no_allow(if required { res_key } else { "identity" }, if required { res_name } else { "identity-based policy" }));
+                out.push(no_allow(
+                    if required { res_key } else { "identity" },
+                    if required {
+                        res_name
+                    } else {
+                        "identity-based policy"
+                    },
+                ));
             }
         }
         out
     }
 
-    fn scp_missing_levels(&self, req: &Request, _facts: &RequestFacts, hits: &[StmtHit]) -> Vec<String> {
-        let Caller::Entity { pid, .. } = &req.caller else { return vec![] };
+    fn scp_missing_levels(
+        &self,
+        req: &Request,
+        _facts: &RequestFacts,
+        hits: &[StmtHit],
+    ) -> Vec<String> {
+        let Caller::Entity { pid, .. } = &req.caller else {
+            return vec![];
+        };
         let acct = &self.principal(*pid).account;
-        let Some(org) = &self.env.org else { return vec![] };
+        let Some(org) = &self.env.org else {
+            return vec![];
+        };
         let path = org.path_of(acct);
         path.iter()
             .enumerate()
-            .filter(|(lvl, _)| !hits.iter().any(|h| h.layer == layer::SCP && h.effect == effect::ALLOW && h.level as usize == *lvl))
+            .filter(|(lvl, _)| {
+                !hits.iter().any(|h| {
+                    h.layer == layer::SCP && h.effect == effect::ALLOW && h.level as usize == *lvl
+                })
+            })
             .map(|(_, t)| match org.nodes.get(t) {
                 Some(n) if !n.name.is_empty() => format!("{} ({})", n.name, t),
                 _ => t.clone(),

@@ -45,13 +45,45 @@ pub struct ResourceInfo {
 /// Services whose resources can carry resource-based policies (E6). Requests from another
 /// account to such a resource that is not in the environment are conditional, not denied.
 const RBP_SERVICES: &[&str] = &[
-    "s3", "lambda", "kms", "sqs", "sns", "secretsmanager", "iam", "sts", "ecr", "glacier", "es", "backup", "events",
-    "logs", "execute-api", "codeartifact", "dynamodb", "kinesis", "elasticfilesystem", "glue", "lex", "s3-object-lambda",
-    "ssm-incidents", "serverlessrepo", "ses", "mediastore", "aoss", "airflow", "apigateway", "codebuild", "redshift-serverless",
+    "s3",
+    "lambda",
+    "kms",
+    "sqs",
+    "sns",
+    "secretsmanager",
+    "iam",
+    "sts",
+    "ecr",
+    "glacier",
+    "es",
+    "backup",
+    "events",
+    "logs",
+    "execute-api",
+    "codeartifact",
+    "dynamodb",
+    "kinesis",
+    "elasticfilesystem",
+    "glue",
+    "lex",
+    "s3-object-lambda",
+    "ssm-incidents",
+    "serverlessrepo",
+    "ses",
+    "mediastore",
+    "aoss",
+    "airflow",
+    "apigateway",
+    "codebuild",
+    "redshift-serverless",
 ];
 
 /// Actions that only the resource owner's account may call (S1): 405 MethodNotAllowed otherwise.
-const OWNER_ONLY: &[&str] = &["s3:getbucketpolicy", "s3:putbucketpolicy", "s3:deletebucketpolicy"];
+const OWNER_ONLY: &[&str] = &[
+    "s3:getbucketpolicy",
+    "s3:putbucketpolicy",
+    "s3:deletebucketpolicy",
+];
 
 /// The outcome of matching one statement: certainty and, for resource policies, strength.
 struct StmtMatch {
@@ -69,13 +101,30 @@ impl Engine {
                 Caller::Entity { pid, .. } => Some(self.principal(*pid).account.clone()),
                 _ => None,
             };
-            let service = req.action.split(':').next().unwrap_or("").to_ascii_lowercase();
-            return ResourceInfo { resource: None, account, service };
+            let service = req
+                .action
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            return ResourceInfo {
+                resource: None,
+                account,
+                service,
+            };
         }
         let Some(arn) = Arn::parse(text) else {
-            return ResourceInfo { resource: None, account: None, service: String::new() };
+            return ResourceInfo {
+                resource: None,
+                account: None,
+                service: String::new(),
+            };
         };
-        let mut info = ResourceInfo { resource: None, account: None, service: arn.service.clone() };
+        let mut info = ResourceInfo {
+            resource: None,
+            account: None,
+            service: arn.service.clone(),
+        };
         let found = match arn.service.as_str() {
             "s3" => {
                 let bucket = arn.resource.split('/').next().unwrap_or("");
@@ -102,12 +151,33 @@ impl Engine {
     }
 
     /// Computes the facts of one request and the statements behind them.
-    pub fn request_facts(&self, req: &Request, passed_to_service: Option<&str>) -> (RequestFacts, Vec<StmtHit>, ResourceInfo) {
+    pub fn request_facts(
+        &self,
+        req: &Request,
+        passed_to_service: Option<&str>,
+    ) -> (RequestFacts, Vec<StmtHit>, ResourceInfo) {
+        let cache = ActionCache::default();
+        self.request_facts_with(req, passed_to_service, &cache)
+    }
+
+    /// As [`Engine::request_facts`], sharing a cache of action matches with other requests
+    /// for the same action (who-can, reach).
+    pub fn request_facts_with(
+        &self,
+        req: &Request,
+        passed_to_service: Option<&str>,
+        cache: &ActionCache,
+    ) -> (RequestFacts, Vec<StmtHit>, ResourceInfo) {
         let info = self.resource_info(req);
         let mut facts = RequestFacts::default();
         let mut hits: Vec<StmtHit> = Vec::new();
         let action_lc = req.action.to_ascii_lowercase();
-        let ctx = RequestContext { engine: self, req, resource_account: info.account.as_deref(), passed_to_service };
+        let ctx = RequestContext {
+            engine: self,
+            req,
+            resource_account: info.account.as_deref(),
+            passed_to_service,
+        };
 
         if action_lc == "sts:getcalleridentity" {
             facts.set(flag::ALWAYS); // S8
@@ -119,7 +189,13 @@ impl Engine {
         let is_role_target = resource.is_some_and(|r| r.kind == ResourceKind::IamRole);
         let is_trust = is_role_target && action_lc.starts_with("sts:assumerole");
         // The role trust policy is the role's resource policy only for sts:AssumeRole*.
-        let rbp = resource.and_then(|r| if r.kind == ResourceKind::IamRole && !is_trust { None } else { r.policy });
+        let rbp = resource.and_then(|r| {
+            if r.kind == ResourceKind::IamRole && !is_trust {
+                None
+            } else {
+                r.policy
+            }
+        });
         if is_trust || resource.is_some_and(|r| r.kind == ResourceKind::KmsKey) {
             facts.set(flag::RBP_REQUIRED);
         }
@@ -131,7 +207,9 @@ impl Engine {
                 let me = &self.principal(*pid).arn;
                 let op = action_lc.strip_prefix("kms:").unwrap_or("");
                 let session = self.caller_name(&req.caller);
-                if grants.iter().any(|(who, ops)| (who == me || *who == session) && ops.iter().any(|o| o.eq_ignore_ascii_case(op))) {
+                if grants.iter().any(|(who, ops)| {
+                    (who == me || *who == session) && ops.iter().any(|o| o.eq_ignore_ascii_case(op))
+                }) {
                     facts.set(flag::GRANT);
                 }
             }
@@ -162,16 +240,25 @@ impl Engine {
                     slr = self.env.roles[r as usize].is_service_linked();
                 }
                 for &pol in self.identity_policies(*pid) {
-                    self.policy_hits(pol, layer::ID, 0, req, &action_lc, &ctx, &mut hits);
+                    self.policy_hits(pol, layer::ID, 0, req, &action_lc, &ctx, cache, &mut hits);
                 }
                 if let Some(b) = self.boundary(*pid) {
                     facts.set(flag::HAS_BOUNDARY);
-                    self.policy_hits(b, layer::BND, 0, req, &action_lc, &ctx, &mut hits);
+                    self.policy_hits(b, layer::BND, 0, req, &action_lc, &ctx, cache, &mut hits);
                 }
                 if let Some(sp) = &req.session_policies {
                     facts.set(flag::SESSION_POLICY);
                     for &pol in sp {
-                        self.policy_hits(pol, layer::SESS, 0, req, &action_lc, &ctx, &mut hits);
+                        self.policy_hits(
+                            pol,
+                            layer::SESS,
+                            0,
+                            req,
+                            &action_lc,
+                            &ctx,
+                            cache,
+                            &mut hits,
+                        );
                     }
                 }
                 // SCPs bind member-account principals, not the management account, not SLRs (E2, P8).
@@ -180,7 +267,16 @@ impl Engine {
                         facts.scp_levels = levels.len() as u8;
                         for (lvl, pols) in levels.iter().enumerate() {
                             for &pol in pols {
-                                self.policy_hits(pol, layer::SCP, lvl as u8, req, &action_lc, &ctx, &mut hits);
+                                self.policy_hits(
+                                    pol,
+                                    layer::SCP,
+                                    lvl as u8,
+                                    req,
+                                    &action_lc,
+                                    &ctx,
+                                    cache,
+                                    &mut hits,
+                                );
                             }
                         }
                     }
@@ -191,7 +287,7 @@ impl Engine {
 
         // The resource side: resource-based policy and RCPs of the owner's path (E2).
         if let Some(pol) = rbp {
-            self.policy_hits(pol, layer::RES, 0, req, &action_lc, &ctx, &mut hits);
+            self.policy_hits(pol, layer::RES, 0, req, &action_lc, &ctx, cache, &mut hits);
             self.apply_block_public_access(req, &info, &mut hits);
         }
         let aws_managed_key = resource.is_some_and(|r| r.aws_managed_key);
@@ -203,13 +299,25 @@ impl Engine {
                             facts.rcp_levels += 1;
                         }
                         for &pol in pols {
-                            self.policy_hits(pol, layer::RCP, facts.rcp_levels.saturating_sub(1), req, &action_lc, &ctx, &mut hits);
+                            self.policy_hits(
+                                pol,
+                                layer::RCP,
+                                facts.rcp_levels.saturating_sub(1),
+                                req,
+                                &action_lc,
+                                &ctx,
+                                cache,
+                                &mut hits,
+                            );
                         }
                     }
                 }
             }
         }
-        facts.hits = hits.iter().map(|h| (h.layer, h.level, h.effect, h.strength, h.firm)).collect();
+        facts.hits = hits
+            .iter()
+            .map(|h| (h.layer, h.level, h.effect, h.strength, h.firm))
+            .collect();
         facts.hits.sort_unstable();
         facts.hits.dedup();
         (facts, hits, info)
@@ -218,12 +326,20 @@ impl Engine {
     /// S2: with `RestrictPublicBuckets`, public grants are ignored for callers outside the
     /// bucket owner's account (service principals excepted).
     fn apply_block_public_access(&self, req: &Request, info: &ResourceInfo, hits: &mut [StmtHit]) {
-        let Some(r) = info.resource.map(|i| &self.env.resources[i]) else { return };
+        let Some(r) = info.resource.map(|i| &self.env.resources[i]) else {
+            return;
+        };
         if r.kind != ResourceKind::S3Bucket {
             return;
         }
-        let restrict = r.public_access_block.is_some_and(|b| b.restrict_public_buckets)
-            || self.env.account(&r.account).and_then(|a| a.public_access_block).is_some_and(|b| b.restrict_public_buckets);
+        let restrict = r
+            .public_access_block
+            .is_some_and(|b| b.restrict_public_buckets)
+            || self
+                .env
+                .account(&r.account)
+                .and_then(|a| a.public_access_block)
+                .is_some_and(|b| b.restrict_public_buckets);
         if !restrict {
             return;
         }
@@ -236,7 +352,8 @@ impl Engine {
             return;
         }
         for h in hits.iter_mut() {
-            if h.layer == layer::RES && h.effect == effect::ALLOW && h.strength == strength::PUBLIC {
+            if h.layer == layer::RES && h.effect == effect::ALLOW && h.strength == strength::PUBLIC
+            {
                 let st = &self.env.policy(h.policy).statements[h.stmt as usize];
                 if is_public_statement(st) {
                     h.layer = layer::BPA;
@@ -247,12 +364,22 @@ impl Engine {
 
     /// Matches every statement of one policy against the request, appending hits.
     #[allow(clippy::too_many_arguments)]
-    fn policy_hits(&self, pol: PolicyId, lay: u8, level: u8, req: &Request, action_lc: &str, ctx: &RequestContext, out: &mut Vec<StmtHit>) {
+    fn policy_hits(
+        &self,
+        pol: PolicyId,
+        lay: u8,
+        level: u8,
+        req: &Request,
+        action_lc: &str,
+        ctx: &RequestContext,
+        cache: &ActionCache,
+        out: &mut Vec<StmtHit>,
+    ) {
         let p = self.env.policy(pol);
-        for (i, st) in p.statements.iter().enumerate() {
-            if !action_in(st, action_lc) {
-                continue;
-            }
+        let stmts = cache.statements(self, pol, action_lc);
+        for &i in stmts.iter() {
+            let i = i as usize;
+            let st = &p.statements[i];
             let deny = st.effect == Effect::Deny;
             if let Some(m) = self.statement_match(p, st, req, deny, ctx) {
                 out.push(StmtHit {
@@ -261,7 +388,11 @@ impl Engine {
                     layer: lay,
                     level,
                     effect: if deny { effect::DENY } else { effect::ALLOW },
-                    strength: if lay == layer::RES { m.strength } else { strength::NONE },
+                    strength: if lay == layer::RES {
+                        m.strength
+                    } else {
+                        strength::NONE
+                    },
                     firm: m.tri == Tri::True,
                     residual: m.residual,
                 });
@@ -270,7 +401,14 @@ impl Engine {
     }
 
     /// Resource, principal and condition match of one statement whose action matched.
-    fn statement_match(&self, p: &Policy, st: &Statement, req: &Request, deny: bool, ctx: &RequestContext) -> Option<StmtMatch> {
+    fn statement_match(
+        &self,
+        p: &Policy,
+        st: &Statement,
+        req: &Request,
+        deny: bool,
+        ctx: &RequestContext,
+    ) -> Option<StmtMatch> {
         let vars = p.version.substitutes_variables();
         let mut residual = Vec::new();
         let mut tri = Tri::True;
@@ -280,7 +418,10 @@ impl Engine {
                 return None;
             }
             if t == Tri::Unknown {
-                residual.push(format!("{} matches the request's resource (a policy variable is unknown)", res.items.join(", ")));
+                residual.push(format!(
+                    "{} matches the request's resource (a policy variable is unknown)",
+                    res.items.join(", ")
+                ));
             }
             tri = tri.and(t);
         }
@@ -297,7 +438,11 @@ impl Engine {
             strength_code = s;
         }
         for c in &st.conditions {
-            let t = eval_condition(c, ctx, vars && c.op.is_some_and(|o| o.substitutes_variables()));
+            let t = eval_condition(
+                c,
+                ctx,
+                vars && c.op.is_some_and(|o| o.substitutes_variables()),
+            );
             match t {
                 Tri::False => return None,
                 Tri::Unknown => residual.push(c.render()),
@@ -305,11 +450,20 @@ impl Engine {
             }
             tri = tri.and(t);
         }
-        Some(StmtMatch { tri, strength: strength_code, residual })
+        Some(StmtMatch {
+            tri,
+            strength: strength_code,
+            residual,
+        })
     }
 
     /// M10–M12: does a `Principal` / `NotPrincipal` element name the caller, and how strongly.
-    fn principal_tri(&self, pr: &Negatable<Vec<PrincipalRef>>, req: &Request, deny: bool) -> (Tri, u8) {
+    fn principal_tri(
+        &self,
+        pr: &Negatable<Vec<PrincipalRef>>,
+        req: &Request,
+        deny: bool,
+    ) -> (Tri, u8) {
         let mut best: (Tri, u8) = (Tri::False, strength::NONE);
         for r in &pr.items {
             let (t, s) = self.one_principal(r, req);
@@ -358,7 +512,8 @@ impl Engine {
                             return (Tri::True, strength::ENTITY);
                         }
                         let role = &self.env.roles[ri as usize];
-                        let prefix = format!("arn:aws:sts::{}:assumed-role/{}/", role.account, role.name);
+                        let prefix =
+                            format!("arn:aws:sts::{}:assumed-role/{}/", role.account, role.name);
                         match x.strip_prefix(&prefix) {
                             Some(s) => match session {
                                 Some(mine) if mine == s => (Tri::True, strength::SESSION),
@@ -371,11 +526,137 @@ impl Engine {
                     _ => (Tri::False, strength::NONE),
                 }
             }
-            (PrincipalRef::Service(s), Caller::Service(mine)) if s.eq_ignore_ascii_case(mine) => (Tri::True, strength::SERVICE),
+            (PrincipalRef::Service(s), Caller::Service(mine)) if s.eq_ignore_ascii_case(mine) => {
+                (Tri::True, strength::SERVICE)
+            }
             // S3 canonical ids name an account we cannot map from the snapshot: possible.
-            (PrincipalRef::CanonicalUser(_), Caller::Entity { .. }) => (Tri::Unknown, strength::ACCOUNT),
+            (PrincipalRef::CanonicalUser(_), Caller::Entity { .. }) => {
+                (Tri::Unknown, strength::ACCOUNT)
+            }
             _ => (Tri::False, strength::NONE),
         }
+    }
+}
+
+/// Per-policy index of statements by the service prefix of their actions, so that a request
+/// only tests the statements that can name its action (M1: prefixes are literal).
+#[derive(Debug, Clone, Default)]
+pub struct ActionIndex {
+    by_service: rustc_hash::FxHashMap<Box<str>, Vec<u32>>,
+    always: Vec<u32>,
+}
+
+impl ActionIndex {
+    /// Indexes the statements of a policy.
+    pub fn build(p: &Policy) -> ActionIndex {
+        let mut ix = ActionIndex::default();
+        for (i, st) in p.statements.iter().enumerate() {
+            let i = i as u32;
+            if st.action.negated {
+                ix.always.push(i);
+                continue;
+            }
+            for pat in &st.action.items {
+                match pat.split_once(':') {
+                    Some((svc, _)) if !svc.contains(['*', '?']) => {
+                        let v = ix
+                            .by_service
+                            .entry(svc.to_ascii_lowercase().into_boxed_str())
+                            .or_default();
+                        if v.last() != Some(&i) {
+                            v.push(i);
+                        }
+                    }
+                    _ => {
+                        if ix.always.last() != Some(&i) {
+                            ix.always.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    /// Statements that may name an action of `service`.
+    pub fn candidates_pub(&self, service: &str) -> Vec<u32> {
+        self.candidates(service)
+    }
+
+    /// Statements that may name an action of `service` (sorted, deduplicated).
+    fn candidates(&self, service: &str) -> Vec<u32> {
+        let mut v = self.always.clone();
+        if let Some(s) = self.by_service.get(service) {
+            v.extend_from_slice(s);
+            v.sort_unstable();
+            v.dedup();
+        }
+        v
+    }
+}
+
+/// Statements whose `Action`/`NotAction` matches one action, cached per policy for a batch of
+/// requests that share the action.
+#[derive(Debug, Default)]
+pub struct ActionCache {
+    action: std::cell::RefCell<String>,
+    map: std::cell::RefCell<rustc_hash::FxHashMap<PolicyId, std::rc::Rc<[u32]>>>,
+}
+
+impl ActionCache {
+    /// Statements of `pol` whose action element matches `action_lc` (lower-case).
+    pub fn statements_for(
+        &self,
+        engine: &Engine,
+        pol: PolicyId,
+        action_lc: &str,
+    ) -> std::rc::Rc<[u32]> {
+        self.statements(engine, pol, action_lc)
+    }
+
+    fn statements(&self, engine: &Engine, pol: PolicyId, action_lc: &str) -> std::rc::Rc<[u32]> {
+        if *self.action.borrow() != action_lc {
+            self.map.borrow_mut().clear();
+            *self.action.borrow_mut() = action_lc.to_string();
+        }
+        if let Some(v) = self.map.borrow().get(&pol) {
+            return v.clone();
+        }
+        let p = engine.env.policy(pol);
+        let svc = action_lc.split(':').next().unwrap_or("");
+        let v: std::rc::Rc<[u32]> = engine
+            .action_index(pol)
+            .candidates(svc)
+            .into_iter()
+            .filter(|&i| action_in(&p.statements[i as usize], action_lc))
+            .collect();
+        self.map.borrow_mut().insert(pol, v.clone());
+        v
+    }
+}
+
+/// True for actions with special handling (S1 owner-only, S8 no permission needed), which
+/// must not share an equivalence class with others.
+pub fn is_special_action(action_lc: &str) -> bool {
+    OWNER_ONLY.contains(&action_lc)
+        || action_lc == "sts:getcalleridentity"
+        || action_lc.starts_with("sts:assumerole")
+        || action_lc == "iam:passrole"
+}
+
+/// Whether a statement's `Resource`/`NotResource` can match some resource of the target,
+/// conservatively (variables and `NotResource` count as "may").
+pub fn resource_may_match(st: &Statement, target: &Target) -> bool {
+    match &st.resource {
+        None => true,
+        Some(r) if r.negated => true,
+        Some(r) => r.items.iter().any(|p| {
+            p.contains("${")
+                || match target {
+                    Target::Exact(a) => resource_matches(p, a),
+                    Target::Set(s) => resource_overlaps(p, s),
+                }
+        }),
     }
 }
 
@@ -386,7 +667,14 @@ pub fn action_in(st: &Statement, action_lc: &str) -> bool {
 }
 
 /// M4, M5, M9: `Resource` / `NotResource` against the target.
-fn resource_tri(items: &[String], negated: bool, target: &Target, deny: bool, vars: bool, ctx: &dyn ContextLookup) -> Tri {
+fn resource_tri(
+    items: &[String],
+    negated: bool,
+    target: &Target,
+    deny: bool,
+    vars: bool,
+    ctx: &dyn ContextLookup,
+) -> Tri {
     // Per pattern: True (matches), False, Unknown (variable unknown).
     let mut result = Tri::False;
     for raw in items {
@@ -429,14 +717,28 @@ fn resource_tri(items: &[String], negated: bool, target: &Target, deny: bool, va
 /// S2: a statement is public when it names everyone and no condition pins it to fixed
 /// callers by one of the keys AWS accepts as non-public.
 pub fn is_public_statement(st: &Statement) -> bool {
-    let names_everyone = st.principal.as_ref().is_some_and(|p| p.negated || p.items.contains(&PrincipalRef::Any));
+    let names_everyone = st
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.negated || p.items.contains(&PrincipalRef::Any));
     if !names_everyone {
         return false;
     }
     const PINNING: &[&str] = &[
-        "aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
-        "s3:x-amz-server-side-encryption-aws-kms-key-id", "aws:userid", "aws:principalorgid", "aws:principalaccount",
-        "aws:principalarn", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths",
+        "aws:sourceip",
+        "aws:sourcearn",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceowner",
+        "aws:sourceaccount",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "aws:userid",
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principalorgpaths",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
     ];
     !st.conditions.iter().any(|c| {
         PINNING.contains(&c.key_lc.as_str())

@@ -41,6 +41,9 @@ pub struct Engine {
     boundaries: Vec<Option<PolicyId>>,
     scp_paths: FxHashMap<String, Vec<Vec<PolicyId>>>,
     rcp_paths: FxHashMap<String, Vec<Vec<PolicyId>>>,
+    action_index: Vec<matching::ActionIndex>,
+    account_members: Vec<Pid>,
+    by_account: FxHashMap<String, std::ops::Range<usize>>,
 }
 
 impl Engine {
@@ -49,9 +52,17 @@ impl Engine {
         let mut principals = Vec::new();
         let mut identity = Vec::new();
         let mut boundaries = Vec::new();
-        let groups: FxHashMap<(&str, &str), &Group> = env.groups.iter().map(|g| ((g.account.as_str(), g.name.as_str()), g)).collect();
+        let groups: FxHashMap<(&str, &str), &Group> = env
+            .groups
+            .iter()
+            .map(|g| ((g.account.as_str(), g.name.as_str()), g))
+            .collect();
         for (i, u) in env.users.iter().enumerate() {
-            principals.push(PrincipalRow { kind: PrincipalKind::User(i as u32), arn: u.arn.clone(), account: u.account.clone() });
+            principals.push(PrincipalRow {
+                kind: PrincipalKind::User(i as u32),
+                arn: u.arn.clone(),
+                account: u.account.clone(),
+            });
             let mut pols = u.policies.clone();
             for g in &u.groups {
                 if let Some(gr) = groups.get(&(u.account.as_str(), g.as_str())) {
@@ -64,17 +75,34 @@ impl Engine {
             boundaries.push(u.boundary);
         }
         for (i, r) in env.roles.iter().enumerate() {
-            principals.push(PrincipalRow { kind: PrincipalKind::Role(i as u32), arn: r.arn.clone(), account: r.account.clone() });
+            principals.push(PrincipalRow {
+                kind: PrincipalKind::Role(i as u32),
+                arn: r.arn.clone(),
+                account: r.account.clone(),
+            });
             identity.push(r.policies.clone());
             boundaries.push(r.boundary);
         }
         for a in &env.accounts {
-            principals.push(PrincipalRow { kind: PrincipalKind::Root, arn: format!("arn:aws:iam::{}:root", a.id), account: a.id.clone() });
+            principals.push(PrincipalRow {
+                kind: PrincipalKind::Root,
+                arn: format!("arn:aws:iam::{}:root", a.id),
+                account: a.id.clone(),
+            });
             identity.push(Vec::new());
             boundaries.push(None);
         }
-        let by_arn = principals.iter().enumerate().map(|(i, p)| (p.arn.clone(), Pid(i as u32))).collect();
-        let resources_by_arn = env.resources.iter().enumerate().map(|(i, r)| (r.arn.clone(), i)).collect();
+        let by_arn = principals
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.arn.clone(), Pid(i as u32)))
+            .collect();
+        let resources_by_arn = env
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.arn.clone(), i))
+            .collect();
         let buckets = env
             .resources
             .iter()
@@ -82,7 +110,12 @@ impl Engine {
             .filter(|(_, r)| r.kind == ResourceKind::S3Bucket)
             .map(|(i, r)| (r.arn.trim_start_matches("arn:aws:s3:::").to_string(), i))
             .collect();
-        let roles_by_arn = env.roles.iter().enumerate().map(|(i, r)| (r.arn.clone(), i)).collect();
+        let roles_by_arn = env
+            .roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.arn.clone(), i))
+            .collect();
         let mut scp_paths = FxHashMap::default();
         let mut rcp_paths = FxHashMap::default();
         if let Some(org) = &env.org {
@@ -94,15 +127,51 @@ impl Engine {
                 if path.is_empty() {
                     continue;
                 }
-                let scps: Vec<Vec<PolicyId>> = path.iter().map(|t| org.scps.get(t).cloned().unwrap_or_default()).collect();
+                let scps: Vec<Vec<PolicyId>> = path
+                    .iter()
+                    .map(|t| org.scps.get(t).cloned().unwrap_or_default())
+                    .collect();
                 scp_paths.insert(a.id.clone(), scps);
                 if org.rcps_loaded {
-                    let rcps: Vec<Vec<PolicyId>> = path.iter().map(|t| org.rcps.get(t).cloned().unwrap_or_default()).collect();
+                    let rcps: Vec<Vec<PolicyId>> = path
+                        .iter()
+                        .map(|t| org.rcps.get(t).cloned().unwrap_or_default())
+                        .collect();
                     rcp_paths.insert(a.id.clone(), rcps);
                 }
             }
         }
+        let action_index = env
+            .policies
+            .iter()
+            .map(matching::ActionIndex::build)
+            .collect();
+        let mut account_members: Vec<Pid> = (0..principals.len() as u32).map(Pid).collect();
+        account_members.sort_by(|a, b| {
+            principals[a.0 as usize]
+                .account
+                .cmp(&principals[b.0 as usize].account)
+        });
+        let mut by_account: FxHashMap<String, std::ops::Range<usize>> = FxHashMap::default();
+        let mut start = 0;
+        for i in 1..=account_members.len() {
+            if i == account_members.len()
+                || principals[account_members[i].0 as usize].account
+                    != principals[account_members[start].0 as usize].account
+            {
+                by_account.insert(
+                    principals[account_members[start].0 as usize]
+                        .account
+                        .clone(),
+                    start..i,
+                );
+                start = i;
+            }
+        }
         Engine {
+            account_members,
+            by_account,
+            action_index,
             env,
             catalog: Catalog::builtin(),
             principals,
@@ -117,6 +186,11 @@ impl Engine {
         }
     }
 
+    /// The action index of a policy.
+    pub fn action_index(&self, p: PolicyId) -> &matching::ActionIndex {
+        &self.action_index[p.0 as usize]
+    }
+
     /// The principal table row.
     pub fn principal(&self, pid: Pid) -> &PrincipalRow {
         &self.principals[pid.0 as usize]
@@ -125,6 +199,12 @@ impl Engine {
     /// All principals of the table.
     pub fn principal_ids(&self) -> impl Iterator<Item = Pid> {
         (0..self.principals.len() as u32).map(Pid)
+    }
+
+    /// Principals of one account.
+    pub fn principals_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = Pid> + 'a {
+        let r = self.by_account.get(account).cloned().unwrap_or(0..0);
+        r.map(|i| self.account_members[i])
     }
 
     /// Identity policies of a principal (user: own and groups'; role: its own).
@@ -175,25 +255,41 @@ impl Engine {
             return Ok(Caller::Anonymous);
         }
         if let Some(p) = self.by_arn.get(t) {
-            return Ok(Caller::Entity { pid: *p, session: None });
+            return Ok(Caller::Entity {
+                pid: *p,
+                session: None,
+            });
         }
         if arn::is_account_id(t) {
             if let Some(p) = self.by_arn.get(&format!("arn:aws:iam::{t}:root")) {
-                return Ok(Caller::Entity { pid: *p, session: None });
+                return Ok(Caller::Entity {
+                    pid: *p,
+                    session: None,
+                });
             }
         }
         if let Some(a) = Arn::parse(t) {
             if a.service == "sts" {
                 if let Some(rest) = a.resource.strip_prefix("assumed-role/") {
                     if let Some((role, session)) = rest.split_once('/') {
-                        let hit = self.env.roles.iter().position(|r| r.account == a.account && r.name == role);
+                        let hit = self
+                            .env
+                            .roles
+                            .iter()
+                            .position(|r| r.account == a.account && r.name == role);
                         if let Some(ri) = hit {
-                            return Ok(Caller::Entity { pid: self.role_pid(ri), session: Some(session.to_string()) });
+                            return Ok(Caller::Entity {
+                                pid: self.role_pid(ri),
+                                session: Some(session.to_string()),
+                            });
                         }
                     }
                 }
             }
-            return Err(format!("principal `{t}` is not in the environment{}", self.suggest_principal(t)));
+            return Err(format!(
+                "principal `{t}` is not in the environment{}",
+                self.suggest_principal(t)
+            ));
         }
         if t.ends_with(".amazonaws.com") || t.ends_with(".amazonaws.com.cn") {
             return Ok(Caller::Service(t.to_string()));
@@ -211,11 +307,21 @@ impl Engine {
                 })
                 .collect();
             return match found.len() {
-                1 => Ok(Caller::Entity { pid: found[0], session: None }),
-                0 => Err(format!("no {kind} named `{name}` in the environment{}", self.suggest_principal(t))),
+                1 => Ok(Caller::Entity {
+                    pid: found[0],
+                    session: None,
+                }),
+                0 => Err(format!(
+                    "no {kind} named `{name}` in the environment{}",
+                    self.suggest_principal(t)
+                )),
                 _ => Err(format!(
                     "`{t}` is ambiguous: {}; give the full ARN",
-                    found.iter().map(|p| self.principal(*p).arn.clone()).collect::<Vec<_>>().join(", ")
+                    found
+                        .iter()
+                        .map(|p| self.principal(*p).arn.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
         }
@@ -229,7 +335,12 @@ impl Engine {
         let best = self
             .principals
             .iter()
-            .map(|p| (edit_distance(tail, p.arn.rsplit(['/', ':']).next().unwrap_or("")), &p.arn))
+            .map(|p| {
+                (
+                    edit_distance(tail, p.arn.rsplit(['/', ':']).next().unwrap_or("")),
+                    &p.arn,
+                )
+            })
             .min_by_key(|(d, _)| *d);
         match best {
             Some((d, arn)) if d <= 2.max(tail.len() / 3) => format!(" (did you mean `{arn}`?)"),
@@ -240,10 +351,16 @@ impl Engine {
     /// A display name for a caller.
     pub fn caller_name(&self, c: &Caller) -> String {
         match c {
-            Caller::Entity { pid, session: Some(s) } => {
+            Caller::Entity {
+                pid,
+                session: Some(s),
+            } => {
                 let p = self.principal(*pid);
                 match p.kind {
-                    PrincipalKind::Role(r) => format!("arn:aws:sts::{}:assumed-role/{}/{}", p.account, self.env.roles[r as usize].name, s),
+                    PrincipalKind::Role(r) => format!(
+                        "arn:aws:sts::{}:assumed-role/{}/{}",
+                        p.account, self.env.roles[r as usize].name, s
+                    ),
                     _ => p.arn.clone(),
                 }
             }
@@ -261,16 +378,36 @@ impl Engine {
     /// Decides one request with `iam:PassedToService` known (for `can-pass`).
     pub fn can_with(&self, req: &Request, passed_to_service: Option<&str>) -> Answer {
         let (facts, hits, info) = self.request_facts(req, passed_to_service);
-        let concl = crate::rules::decide::decide(std::slice::from_ref(&facts)).pop().unwrap_or_default();
+        let concl = crate::rules::decide::decide(std::slice::from_ref(&facts))
+            .pop()
+            .unwrap_or_default();
         self.explain(req, &facts, &hits, &info, &concl)
     }
 
     /// P9: can `caller` pass `role` to `service`? Needs `iam:PassRole` on the role (with
     /// `iam:PassedToService` = service) and the role's trust policy allowing the service.
-    pub fn can_pass(&self, caller: &Caller, role_arn: &str, service: &str, context: &UserContext) -> PassAnswer {
-        let pass_req = Request { caller: caller.clone(), action: "iam:PassRole".into(), target: Target::Exact(role_arn.into()), context: context.clone(), session_policies: None };
+    pub fn can_pass(
+        &self,
+        caller: &Caller,
+        role_arn: &str,
+        service: &str,
+        context: &UserContext,
+    ) -> PassAnswer {
+        let pass_req = Request {
+            caller: caller.clone(),
+            action: "iam:PassRole".into(),
+            target: Target::Exact(role_arn.into()),
+            context: context.clone(),
+            session_policies: None,
+        };
         let pass = self.can_with(&pass_req, Some(service));
-        let trust_req = Request { caller: Caller::Service(service.to_string()), action: "sts:AssumeRole".into(), target: Target::Exact(role_arn.into()), context: context.clone(), session_policies: None };
+        let trust_req = Request {
+            caller: Caller::Service(service.to_string()),
+            action: "sts:AssumeRole".into(),
+            target: Target::Exact(role_arn.into()),
+            context: context.clone(),
+            session_policies: None,
+        };
         let mut trust = self.can(&trust_req);
         if trust.decision == Decision::Deny && trust.blame.iter().all(|b| b.layer != "trust") {
             // Rephrase the resource-side blame as the trust policy's.
@@ -278,7 +415,8 @@ impl Engine {
         for b in &mut trust.blame {
             if b.layer == "resource" && b.kind == "no-allow" {
                 b.layer = "trust".into();
-                b.message = format!("the trust policy of {role_arn} does not allow {service} to assume it");
+                b.message =
+                    format!("the trust policy of {role_arn} does not allow {service} to assume it");
             }
         }
         let decision = pass.decision.max(trust.decision);
@@ -289,9 +427,24 @@ impl Engine {
         let mut blame = pass.blame.clone();
         blame.extend(trust.blame.iter().cloned());
         if self.role_by_arn(role_arn).is_none() {
-            blame.push(Blame { layer: "trust".into(), kind: "no-allow".into(), message: format!("role {role_arn} is not in the environment"), policies: vec![] });
+            blame.push(Blame {
+                layer: "trust".into(),
+                kind: "no-allow".into(),
+                message: format!("role {role_arn} is not in the environment"),
+                policies: vec![],
+            });
         }
-        PassAnswer { principal: self.caller_name(caller), role: role_arn.into(), service: service.into(), decision, conditions, reasons, blame, pass, trust }
+        PassAnswer {
+            principal: self.caller_name(caller),
+            role: role_arn.into(),
+            service: service.into(),
+            decision,
+            conditions,
+            reasons,
+            blame,
+            pass,
+            trust,
+        }
     }
 }
 
@@ -302,7 +455,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

@@ -75,7 +75,10 @@ pub struct UserContext {
 impl UserContext {
     /// Adds one value for `key` (several calls make a multivalued key).
     pub fn add(&mut self, key: &str, value: &str) {
-        let e = self.values.entry(key.to_ascii_lowercase()).or_insert(KeyValue::Values(Vec::new()));
+        let e = self
+            .values
+            .entry(key.to_ascii_lowercase())
+            .or_insert(KeyValue::Values(Vec::new()));
         match e {
             KeyValue::Values(v) => v.push(value.to_string()),
             other => *other = KeyValue::Values(vec![value.to_string()]),
@@ -84,7 +87,8 @@ impl UserContext {
 
     /// Declares `key` absent from the request.
     pub fn absent(&mut self, key: &str) {
-        self.values.insert(key.to_ascii_lowercase(), KeyValue::Absent);
+        self.values
+            .insert(key.to_ascii_lowercase(), KeyValue::Absent);
     }
 
     /// Parses `KEY=VALUE`.
@@ -94,13 +98,19 @@ impl UserContext {
                 self.add(k.trim(), v);
                 Ok(())
             }
-            _ => Err(format!("`{pair}` is not KEY=VALUE (for example aws:SourceAccount=111111111111)")),
+            _ => Err(format!(
+                "`{pair}` is not KEY=VALUE (for example aws:SourceAccount=111111111111)"
+            )),
         }
     }
 
     /// A stable hash-friendly rendering, for caches.
     pub fn fingerprint(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = self.values.iter().map(|(k, v)| (k.clone(), format!("{v:?}"))).collect();
+        let mut v: Vec<(String, String)> = self
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), format!("{v:?}")))
+            .collect();
         v.sort();
         v
     }

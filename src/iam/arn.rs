@@ -31,19 +31,32 @@ impl Arn {
         if partition.is_empty() || service.is_empty() {
             return None;
         }
-        Some(Arn { partition, service, region, account, resource })
+        Some(Arn {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
     }
 
     /// The resource type: the part of the resource before the first `/` or `:`.
     pub fn resource_type(&self) -> &str {
-        let end = self.resource.find(['/', ':']).unwrap_or(self.resource.len());
+        let end = self
+            .resource
+            .find(['/', ':'])
+            .unwrap_or(self.resource.len());
         &self.resource[..end]
     }
 }
 
 impl std::fmt::Display for Arn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "arn:{}:{}:{}:{}:{}", self.partition, self.service, self.region, self.account, self.resource)
+        write!(
+            f,
+            "arn:{}:{}:{}:{}:{}",
+            self.partition, self.service, self.region, self.account, self.resource
+        )
     }
 }
 
@@ -58,7 +71,8 @@ mod tests {
 
     #[test]
     fn parses_resource_with_colons() {
-        let a = Arn::parse("arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/F:*").unwrap();
+        let a =
+            Arn::parse("arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/F:*").unwrap();
         assert_eq!(a.service, "logs");
         assert_eq!(a.resource, "log-group:/aws/lambda/F:*");
         assert_eq!(a.resource_type(), "log-group");
@@ -77,8 +91,14 @@ mod tests {
 impl Arn {
     /// True when any part contains `*` or `?`.
     pub fn contains_wildcard(&self) -> bool {
-        [&self.partition, &self.service, &self.region, &self.account, &self.resource]
-            .iter()
-            .any(|p| p.contains(['*', '?']))
+        [
+            &self.partition,
+            &self.service,
+            &self.region,
+            &self.account,
+            &self.resource,
+        ]
+        .iter()
+        .any(|p| p.contains(['*', '?']))
     }
 }

@@ -179,7 +179,11 @@ mod tests {
 
     #[test]
     fn splits_prefix_and_suffix() {
-        let c = Condition::new("ForAnyValue:StringLikeIfExists", "AWS:SourceArn", vec!["x".into()]);
+        let c = Condition::new(
+            "ForAnyValue:StringLikeIfExists",
+            "AWS:SourceArn",
+            vec!["x".into()],
+        );
         assert_eq!(c.set, SetQualifier::ForAnyValue);
         assert!(c.if_exists);
         assert_eq!(c.op, Some(CondOp::StringLike));

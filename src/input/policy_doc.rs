@@ -75,14 +75,20 @@ impl<'de> Deserialize<'de> for CondValues {
                 let mut out = Vec::with_capacity(items.len());
                 for it in items {
                     out.push(scalar_string(it).ok_or_else(|| {
-                        de::Error::custom("expected a string, number or boolean in a condition value list")
+                        de::Error::custom(
+                            "expected a string, number or boolean in a condition value list",
+                        )
                     })?);
                 }
                 Ok(CondValues(out))
             }
             other => scalar_string(other)
                 .map(|s| CondValues(vec![s]))
-                .ok_or_else(|| de::Error::custom("expected a condition value: string, number, boolean or a list of them")),
+                .ok_or_else(|| {
+                    de::Error::custom(
+                        "expected a condition value: string, number, boolean or a list of them",
+                    )
+                }),
         }
     }
 }
@@ -169,7 +175,8 @@ impl<'de> Deserialize<'de> for Statements {
                 f.write_str("a statement object or a list of statements")
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Statements, A::Error> {
-                StatementJ::deserialize(de::value::MapAccessDeserializer::new(m)).map(|s| Statements(vec![s]))
+                StatementJ::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(|s| Statements(vec![s]))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Statements, A::Error> {
                 let mut out = Vec::new();
@@ -200,7 +207,8 @@ pub fn decode_document_text(raw: &str) -> Result<Cow<'_, str>, String> {
         return Ok(Cow::Borrowed(raw));
     }
     if t.starts_with('"') {
-        let inner: String = serde_json::from_str(t).map_err(|e| format!("not a JSON string: {e}"))?;
+        let inner: String =
+            serde_json::from_str(t).map_err(|e| format!("not a JSON string: {e}"))?;
         let it = inner.trim_start();
         if it.starts_with('{') {
             return Ok(Cow::Owned(inner));
@@ -222,7 +230,11 @@ fn percent_decode(s: &str) -> Result<String, String> {
 }
 
 fn diag(src: &DocSource, path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
-    Diagnostic { file: src.file.clone(), location: path.into(), message: message.into() }
+    Diagnostic {
+        file: src.file.clone(),
+        location: path.into(),
+        message: message.into(),
+    }
 }
 
 /// Parses and checks one policy document given as the raw JSON text of its value (object or
@@ -238,7 +250,11 @@ pub fn parse_policy(raw: &str, src: &DocSource) -> Result<Policy, Vec<Diagnostic
                 Err(e) => (e.path().to_string(), describe_serde_error(e.inner())),
                 Ok(_) => (".".to_string(), describe_serde_error(&first)),
             };
-            let path = if inner == "." { src.json_path.clone() } else { format!("{}.{}", src.json_path, inner) };
+            let path = if inner == "." {
+                src.json_path.clone()
+            } else {
+                format!("{}.{}", src.json_path, inner)
+            };
             return Err(vec![diag(src, path, msg)]);
         }
     };
@@ -277,27 +293,55 @@ fn build_policy(doc: DocumentJ, src: &DocSource) -> Result<Policy, Vec<Diagnosti
             "Allow" => Effect::Allow,
             "Deny" => Effect::Deny,
             other => {
-                errors.push(diag(src, at(".Effect"), format!("`Effect` must be `Allow` or `Deny`, found `{other}`")));
+                errors.push(diag(
+                    src,
+                    at(".Effect"),
+                    format!("`Effect` must be `Allow` or `Deny`, found `{other}`"),
+                ));
                 continue;
             }
         };
         let action = match (s.Action, s.NotAction) {
-            (Some(a), None) => Negatable { negated: false, items: a.0 },
-            (None, Some(a)) => Negatable { negated: true, items: a.0 },
+            (Some(a), None) => Negatable {
+                negated: false,
+                items: a.0,
+            },
+            (None, Some(a)) => Negatable {
+                negated: true,
+                items: a.0,
+            },
             (Some(_), Some(_)) => {
-                errors.push(diag(src, at(""), "a statement cannot have both `Action` and `NotAction`"));
+                errors.push(diag(
+                    src,
+                    at(""),
+                    "a statement cannot have both `Action` and `NotAction`",
+                ));
                 continue;
             }
             (None, None) => {
-                errors.push(diag(src, at(""), "a statement needs `Action` or `NotAction`"));
+                errors.push(diag(
+                    src,
+                    at(""),
+                    "a statement needs `Action` or `NotAction`",
+                ));
                 continue;
             }
         };
         let resource = match (s.Resource, s.NotResource) {
-            (Some(r), None) => Some(Negatable { negated: false, items: r.0 }),
-            (None, Some(r)) => Some(Negatable { negated: true, items: r.0 }),
+            (Some(r), None) => Some(Negatable {
+                negated: false,
+                items: r.0,
+            }),
+            (None, Some(r)) => Some(Negatable {
+                negated: true,
+                items: r.0,
+            }),
             (Some(_), Some(_)) => {
-                errors.push(diag(src, at(""), "a statement cannot have both `Resource` and `NotResource`"));
+                errors.push(diag(
+                    src,
+                    at(""),
+                    "a statement cannot have both `Resource` and `NotResource`",
+                ));
                 continue;
             }
             (None, None) => None,
@@ -307,16 +351,30 @@ fn build_policy(doc: DocumentJ, src: &DocSource) -> Result<Policy, Vec<Diagnosti
             continue;
         }
         let principal = match (s.Principal, s.NotPrincipal) {
-            (Some(p), None) => Some(Negatable { negated: false, items: principals(p, src, &at(".Principal"), &mut errors) }),
-            (None, Some(p)) => Some(Negatable { negated: true, items: principals(p, src, &at(".NotPrincipal"), &mut errors) }),
+            (Some(p), None) => Some(Negatable {
+                negated: false,
+                items: principals(p, src, &at(".Principal"), &mut errors),
+            }),
+            (None, Some(p)) => Some(Negatable {
+                negated: true,
+                items: principals(p, src, &at(".NotPrincipal"), &mut errors),
+            }),
             (Some(_), Some(_)) => {
-                errors.push(diag(src, at(""), "a statement cannot have both `Principal` and `NotPrincipal`"));
+                errors.push(diag(
+                    src,
+                    at(""),
+                    "a statement cannot have both `Principal` and `NotPrincipal`",
+                ));
                 continue;
             }
             (None, None) => None,
         };
         if resource_based && principal.is_none() {
-            errors.push(diag(src, at(""), "a statement of a resource-based policy needs `Principal` or `NotPrincipal`"));
+            errors.push(diag(
+                src,
+                at(""),
+                "a statement of a resource-based policy needs `Principal` or `NotPrincipal`",
+            ));
             continue;
         }
         if !resource_based && principal.is_some() {
@@ -340,7 +398,15 @@ fn build_policy(doc: DocumentJ, src: &DocSource) -> Result<Policy, Vec<Diagnosti
             Some(serde_json::Value::String(s)) => Some(s),
             Some(other) => Some(other.to_string()),
         };
-        statements.push(Statement { sid, index: i, effect, action, resource, principal, conditions });
+        statements.push(Statement {
+            sid,
+            index: i,
+            effect,
+            action,
+            resource,
+            principal,
+            conditions,
+        });
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -357,11 +423,20 @@ fn build_policy(doc: DocumentJ, src: &DocSource) -> Result<Policy, Vec<Diagnosti
     })
 }
 
-fn principals(p: PrincipalJ, src: &DocSource, at: &str, errors: &mut Vec<Diagnostic>) -> Vec<PrincipalRef> {
+fn principals(
+    p: PrincipalJ,
+    src: &DocSource,
+    at: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<PrincipalRef> {
     match p {
         PrincipalJ::Star(s) if s == "*" => vec![PrincipalRef::Any],
         PrincipalJ::Star(s) => {
-            errors.push(diag(src, at.to_string(), format!("`Principal` must be \"*\" or an object, found the string `{s}`")));
+            errors.push(diag(
+                src,
+                at.to_string(),
+                format!("`Principal` must be \"*\" or an object, found the string `{s}`"),
+            ));
             Vec::new()
         }
         PrincipalJ::Map(pairs) => {
@@ -412,7 +487,10 @@ pub fn classify_aws_principal(v: &str) -> PrincipalRef {
         return PrincipalRef::Invalid(v.to_string());
     }
     let unique_prefixes = ["AIDA", "AROA", "AIPA", "ANPA", "AGPA", "ASIA", "AKIA"];
-    if v.len() >= 16 && unique_prefixes.iter().any(|p| v.starts_with(p)) && v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if v.len() >= 16
+        && unique_prefixes.iter().any(|p| v.starts_with(p))
+        && v.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
         return PrincipalRef::UniqueId(v.to_string());
     }
     PrincipalRef::Invalid(v.to_string())
@@ -424,14 +502,23 @@ mod tests {
     use crate::iam::ResourceKind;
 
     fn src(kind: PolicyKind) -> DocSource {
-        DocSource { file: "f.json".into(), json_path: "$.Doc".into(), name: "p".into(), arn: None, kind }
+        DocSource {
+            file: "f.json".into(),
+            json_path: "$.Doc".into(),
+            name: "p".into(),
+            arn: None,
+            kind,
+        }
     }
 
     #[test]
     fn object_string_and_url_encoded_forms_agree() {
         let obj = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
         let as_string = serde_json::to_string(obj).unwrap();
-        let url = format!("\"{}\"", percent_encoding::utf8_percent_encode(obj, percent_encoding::NON_ALPHANUMERIC));
+        let url = format!(
+            "\"{}\"",
+            percent_encoding::utf8_percent_encode(obj, percent_encoding::NON_ALPHANUMERIC)
+        );
         for raw in [obj.to_string(), as_string, url] {
             let p = parse_policy(&raw, &src(PolicyKind::Inline)).unwrap();
             assert_eq!(p.statements.len(), 1);
@@ -445,18 +532,35 @@ mod tests {
         let raw = r#"{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*"},{"Effect":"Allow","Action":"a:b","NotAction":"c:d","Resource":"*"}]}"#;
         let e = parse_policy(raw, &src(PolicyKind::Inline)).unwrap_err();
         assert_eq!(e[0].location, "$.Doc.Statement[1]");
-        assert!(e[0].message.contains("both `Action` and `NotAction`"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("both `Action` and `NotAction`"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]
     fn rejects_misspelt_element_and_duplicate_keys() {
         let raw = r#"{"Statement":[{"effect":"Allow","Action":"a:b","Resource":"*"}]}"#;
         let e = parse_policy(raw, &src(PolicyKind::Inline)).unwrap_err();
-        assert!(e[0].message.contains("unknown policy element `effect`"), "{}", e[0].message);
-        assert!(e[0].location.starts_with("$.Doc.Statement[0]"), "{}", e[0].location);
-        let dup = r#"{"Statement":[{"Effect":"Allow","Effect":"Deny","Action":"a:b","Resource":"*"}]}"#;
+        assert!(
+            e[0].message.contains("unknown policy element `effect`"),
+            "{}",
+            e[0].message
+        );
+        assert!(
+            e[0].location.starts_with("$.Doc.Statement[0]"),
+            "{}",
+            e[0].location
+        );
+        let dup =
+            r#"{"Statement":[{"Effect":"Allow","Effect":"Deny","Action":"a:b","Resource":"*"}]}"#;
         let e = parse_policy(dup, &src(PolicyKind::Inline)).unwrap_err();
-        assert!(e[0].message.contains("duplicate field `Effect`"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("duplicate field `Effect`"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]
@@ -469,10 +573,22 @@ mod tests {
 
     #[test]
     fn principal_forms() {
-        assert_eq!(classify_aws_principal("111111111111"), PrincipalRef::Account("111111111111".into()));
-        assert_eq!(classify_aws_principal("arn:aws:iam::111111111111:root"), PrincipalRef::Account("111111111111".into()));
-        assert!(matches!(classify_aws_principal("arn:aws:iam::111111111111:role/*"), PrincipalRef::Invalid(_)));
-        assert!(matches!(classify_aws_principal("AROAEXAMPLEID123XYZ"), PrincipalRef::UniqueId(_)));
+        assert_eq!(
+            classify_aws_principal("111111111111"),
+            PrincipalRef::Account("111111111111".into())
+        );
+        assert_eq!(
+            classify_aws_principal("arn:aws:iam::111111111111:root"),
+            PrincipalRef::Account("111111111111".into())
+        );
+        assert!(matches!(
+            classify_aws_principal("arn:aws:iam::111111111111:role/*"),
+            PrincipalRef::Invalid(_)
+        ));
+        assert!(matches!(
+            classify_aws_principal("AROAEXAMPLEID123XYZ"),
+            PrincipalRef::UniqueId(_)
+        ));
         let raw = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111111111111:user/alice"],"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
         let p = parse_policy(raw, &src(PolicyKind::Resource(ResourceKind::IamRole))).unwrap();
         assert_eq!(p.statements[0].principal.as_ref().unwrap().items.len(), 2);
@@ -482,7 +598,11 @@ mod tests {
 
     #[test]
     fn truncated_document_names_position() {
-        let e = parse_policy(r#"{"Statement":[{"Effect":"Allow""#, &src(PolicyKind::Inline)).unwrap_err();
+        let e = parse_policy(
+            r#"{"Statement":[{"Effect":"Allow""#,
+            &src(PolicyKind::Inline),
+        )
+        .unwrap_err();
         assert!(e[0].message.contains("EOF"), "{}", e[0].message);
     }
 }

@@ -78,7 +78,8 @@ fn stem(name: &str) -> Option<String> {
 
 /// `list-functions.json` or `list-functions.<region>.json`.
 fn is_inventory(name: &str, base: &str) -> bool {
-    name == format!("{base}.json") || (name.starts_with(&format!("{base}.")) && name.ends_with(".json"))
+    name == format!("{base}.json")
+        || (name.starts_with(&format!("{base}.")) && name.ends_with(".json"))
 }
 
 fn classify(parts: &[&str]) -> Option<(Option<String>, FileKind)> {
@@ -151,15 +152,29 @@ fn classify(parts: &[&str]) -> Option<(Option<String>, FileKind)> {
     }
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>, depth: usize) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    errors: &mut Vec<Diagnostic>,
+    depth: usize,
+) {
     if depth > 16 {
-        errors.push(Diagnostic { file: dir.display().to_string(), location: String::new(), message: "folder nesting deeper than the snapshot layout allows".into() });
+        errors.push(Diagnostic {
+            file: dir.display().to_string(),
+            location: String::new(),
+            message: "folder nesting deeper than the snapshot layout allows".into(),
+        });
         return;
     }
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            errors.push(Diagnostic { file: rel_of(root, dir), location: String::new(), message: format!("cannot read folder: {e}") });
+            errors.push(Diagnostic {
+                file: rel_of(root, dir),
+                location: String::new(),
+                message: format!("cannot read folder: {e}"),
+            });
             return;
         }
     };
@@ -173,7 +188,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagno
             Err(_) => continue,
         };
         if ft.is_symlink() {
-            errors.push(Diagnostic { file: rel_of(root, &p), location: String::new(), message: "symbolic links are not followed in a snapshot".into() });
+            errors.push(Diagnostic {
+                file: rel_of(root, &p),
+                location: String::new(),
+                message: "symbolic links are not followed in a snapshot".into(),
+            });
         } else if ft.is_dir() {
             walk(root, &p, out, errors, depth + 1);
         } else if ft.is_file() {
@@ -183,7 +202,10 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagno
 }
 
 fn rel_of(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// Parses `text` as `T`, naming the JSON path of the first problem.
@@ -196,8 +218,16 @@ fn parse_shape<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Diagnos
                 Err(e) => (e.path().to_string(), describe_serde_error(e.inner())),
                 Ok(_) => (".".to_string(), describe_serde_error(&first)),
             };
-            let location = if path == "." { "$".to_string() } else { format!("$.{path}") };
-            Err(Diagnostic { file: file.to_string(), location, message: msg })
+            let location = if path == "." {
+                "$".to_string()
+            } else {
+                format!("$.{path}")
+            };
+            Err(Diagnostic {
+                file: file.to_string(),
+                location,
+                message: msg,
+            })
         }
     }
 }
@@ -261,11 +291,20 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let meta = std::fs::metadata(path).map_err(|e| LoadFailure {
-        errors: vec![Diagnostic { file: path.display().to_string(), location: String::new(), message: format!("cannot open: {e}") }],
+        errors: vec![Diagnostic {
+            file: path.display().to_string(),
+            location: String::new(),
+            message: format!("cannot open: {e}"),
+        }],
         warnings: vec![],
     })?;
     let entries: Vec<FileEntry> = if meta.is_file() {
-        vec![FileEntry { path: path.to_path_buf(), rel: path.display().to_string(), account: opts.account.clone(), kind: FileKind::Gaad }]
+        vec![FileEntry {
+            path: path.to_path_buf(),
+            rel: path.display().to_string(),
+            account: opts.account.clone(),
+            kind: FileKind::Gaad,
+        }]
     } else {
         let mut files = Vec::new();
         walk(path, path, &mut files, &mut errors, 0);
@@ -275,7 +314,12 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
             let parts: Vec<&str> = rel.split('/').collect();
             match classify(&parts) {
                 Some((_, FileKind::Ignored)) => {}
-                Some((account, kind)) => out.push(FileEntry { path: p.clone(), rel, account, kind }),
+                Some((account, kind)) => out.push(FileEntry {
+                    path: p.clone(),
+                    rel,
+                    account,
+                    kind,
+                }),
                 None => warnings.push(Diagnostic {
                     file: rel,
                     location: String::new(),
@@ -301,7 +345,10 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
         .map(|(i, e)| (i, read_one(e, &ctx)))
         .collect();
 
-    let mut env = Environment { root: path.display().to_string(), ..Default::default() };
+    let mut env = Environment {
+        root: path.display().to_string(),
+        ..Default::default()
+    };
     let mut parsed: Vec<(usize, Parsed)> = Vec::with_capacity(results.len());
     for (i, r) in results {
         match r {
@@ -331,7 +378,11 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
 
 fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
     let text = std::fs::read_to_string(&e.path).map_err(|err| {
-        vec![Diagnostic { file: e.rel.clone(), location: String::new(), message: format!("cannot read file: {err}") }]
+        vec![Diagnostic {
+            file: e.rel.clone(),
+            location: String::new(),
+            message: format!("cannot read file: {err}"),
+        }]
     })?;
     let one = |d: Diagnostic| vec![d];
     let file = e.rel.as_str();
@@ -341,10 +392,22 @@ fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
             let g: super::shapes::Gaad = parse_shape(&text, file).map_err(one)?;
             parse_gaad(g, file, ctx)?
         }
-        ListBuckets => Parsed::Buckets(parse_shape::<super::shapes::ListBuckets>(&text, file).map_err(one)?.Buckets.into_iter().map(|b| b.Name).collect()),
+        ListBuckets => Parsed::Buckets(
+            parse_shape::<super::shapes::ListBuckets>(&text, file)
+                .map_err(one)?
+                .Buckets
+                .into_iter()
+                .map(|b| b.Name)
+                .collect(),
+        ),
         BucketPolicy(b) => {
             let p: PolicyString = parse_shape(&text, file).map_err(one)?;
-            let src = doc_src(file, "$.Policy", format!("bucket policy of {b}"), PolicyKind::Resource(ResourceKind::S3Bucket));
+            let src = doc_src(
+                file,
+                "$.Policy",
+                format!("bucket policy of {b}"),
+                PolicyKind::Resource(ResourceKind::S3Bucket),
+            );
             Parsed::Policy(Some(parse_policy(p.Policy.get(), &src)?), None)
         }
         BucketPab(_) | AccountPab => {
@@ -357,17 +420,39 @@ fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
                 restrict_public_buckets: c.RestrictPublicBuckets,
             })
         }
-        ListFunctions => Parsed::Functions(parse_shape::<super::shapes::ListFunctions>(&text, file).map_err(one)?.Functions),
+        ListFunctions => Parsed::Functions(
+            parse_shape::<super::shapes::ListFunctions>(&text, file)
+                .map_err(one)?
+                .Functions,
+        ),
         FunctionPolicy(_, f) => {
             let p: PolicyString = parse_shape(&text, file).map_err(one)?;
-            let src = doc_src(file, "$.Policy", format!("function policy of {f}"), PolicyKind::Resource(ResourceKind::LambdaFunction));
+            let src = doc_src(
+                file,
+                "$.Policy",
+                format!("function policy of {f}"),
+                PolicyKind::Resource(ResourceKind::LambdaFunction),
+            );
             Parsed::Policy(Some(parse_policy(p.Policy.get(), &src)?), None)
         }
-        ListKeys => Parsed::Keys(parse_shape::<super::shapes::ListKeys>(&text, file).map_err(one)?.Keys),
-        ListAliases => Parsed::Aliases(parse_shape::<super::shapes::ListAliases>(&text, file).map_err(one)?.Aliases),
+        ListKeys => Parsed::Keys(
+            parse_shape::<super::shapes::ListKeys>(&text, file)
+                .map_err(one)?
+                .Keys,
+        ),
+        ListAliases => Parsed::Aliases(
+            parse_shape::<super::shapes::ListAliases>(&text, file)
+                .map_err(one)?
+                .Aliases,
+        ),
         KeyPolicy(_, k) => {
             let p: PolicyString = parse_shape(&text, file).map_err(one)?;
-            let src = doc_src(file, "$.Policy", format!("key policy of {k}"), PolicyKind::Resource(ResourceKind::KmsKey));
+            let src = doc_src(
+                file,
+                "$.Policy",
+                format!("key policy of {k}"),
+                PolicyKind::Resource(ResourceKind::KmsKey),
+            );
             Parsed::Policy(Some(parse_policy(p.Policy.get(), &src)?), None)
         }
         KeyGrants(..) => Parsed::Grants(
@@ -378,37 +463,86 @@ fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
                 .map(|g| (g.GranteePrincipal.unwrap_or_default(), g.Operations))
                 .collect(),
         ),
-        ListQueues => Parsed::Queues(parse_shape::<super::shapes::ListQueues>(&text, file).map_err(one)?.QueueUrls),
+        ListQueues => Parsed::Queues(
+            parse_shape::<super::shapes::ListQueues>(&text, file)
+                .map_err(one)?
+                .QueueUrls,
+        ),
         QueueAttributes(_, q) | TopicAttributes(_, q) => {
             let a: super::shapes::Attributes = parse_shape(&text, file).map_err(one)?;
-            let kind = if matches!(e.kind, QueueAttributes(..)) { ResourceKind::SqsQueue } else { ResourceKind::SnsTopic };
-            let what = if kind == ResourceKind::SqsQueue { "queue" } else { "topic" };
+            let kind = if matches!(e.kind, QueueAttributes(..)) {
+                ResourceKind::SqsQueue
+            } else {
+                ResourceKind::SnsTopic
+            };
+            let what = if kind == ResourceKind::SqsQueue {
+                "queue"
+            } else {
+                "topic"
+            };
             let arn = a.Attributes.TopicArn.or(a.Attributes.QueueArn);
             match a.Attributes.Policy {
                 Some(raw) => {
-                    let src = doc_src(file, "$.Attributes.Policy", format!("{what} policy of {q}"), PolicyKind::Resource(kind));
+                    let src = doc_src(
+                        file,
+                        "$.Attributes.Policy",
+                        format!("{what} policy of {q}"),
+                        PolicyKind::Resource(kind),
+                    );
                     Parsed::Policy(Some(parse_policy(raw.get(), &src)?), arn)
                 }
                 None => Parsed::Policy(None, arn),
             }
         }
-        ListTopics => Parsed::Topics(parse_shape::<super::shapes::ListTopics>(&text, file).map_err(one)?.Topics.into_iter().map(|t| t.TopicArn).collect()),
-        ListSecrets => Parsed::Secrets(parse_shape::<super::shapes::ListSecrets>(&text, file).map_err(one)?.SecretList),
+        ListTopics => Parsed::Topics(
+            parse_shape::<super::shapes::ListTopics>(&text, file)
+                .map_err(one)?
+                .Topics
+                .into_iter()
+                .map(|t| t.TopicArn)
+                .collect(),
+        ),
+        ListSecrets => Parsed::Secrets(
+            parse_shape::<super::shapes::ListSecrets>(&text, file)
+                .map_err(one)?
+                .SecretList,
+        ),
         SecretPolicy(_, s) => {
             let p: super::shapes::SecretPolicy = parse_shape(&text, file).map_err(one)?;
             let _ = &p.Name;
             match p.ResourcePolicy {
                 Some(raw) => {
-                    let src = doc_src(file, "$.ResourcePolicy", format!("secret policy of {s}"), PolicyKind::Resource(ResourceKind::Secret));
+                    let src = doc_src(
+                        file,
+                        "$.ResourcePolicy",
+                        format!("secret policy of {s}"),
+                        PolicyKind::Resource(ResourceKind::Secret),
+                    );
                     Parsed::Policy(Some(parse_policy(raw.get(), &src)?), p.ARN)
                 }
                 None => Parsed::Policy(None, p.ARN),
             }
         }
-        OrgDescribe => Parsed::OrgDescribe(parse_shape::<DescribeOrganization>(&text, file).map_err(one)?.Organization),
-        OrgRoots => Parsed::OrgIds(parse_shape::<super::shapes::ListRoots>(&text, file).map_err(one)?.Roots),
-        OrgAccounts | OrgAccountsForParent(_) => Parsed::OrgIds(parse_shape::<super::shapes::ListAccounts>(&text, file).map_err(one)?.Accounts),
-        OrgOusForParent(_) => Parsed::OrgIds(parse_shape::<ListOus>(&text, file).map_err(one)?.OrganizationalUnits),
+        OrgDescribe => Parsed::OrgDescribe(
+            parse_shape::<DescribeOrganization>(&text, file)
+                .map_err(one)?
+                .Organization,
+        ),
+        OrgRoots => Parsed::OrgIds(
+            parse_shape::<super::shapes::ListRoots>(&text, file)
+                .map_err(one)?
+                .Roots,
+        ),
+        OrgAccounts | OrgAccountsForParent(_) => Parsed::OrgIds(
+            parse_shape::<super::shapes::ListAccounts>(&text, file)
+                .map_err(one)?
+                .Accounts,
+        ),
+        OrgOusForParent(_) => Parsed::OrgIds(
+            parse_shape::<ListOus>(&text, file)
+                .map_err(one)?
+                .OrganizationalUnits,
+        ),
         OrgListPolicies => {
             let _: serde_json::Value = parse_shape(&text, file).map_err(one)?;
             Parsed::Nothing
@@ -428,20 +562,41 @@ fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
             let src = DocSource {
                 file: file.to_string(),
                 json_path: "$.Policy.Content".into(),
-                name: if sum.Name.is_empty() { sum.Id.clone() } else { sum.Name.clone() },
-                arn: if sum.Arn.is_empty() { None } else { Some(sum.Arn.clone()) },
+                name: if sum.Name.is_empty() {
+                    sum.Id.clone()
+                } else {
+                    sum.Name.clone()
+                },
+                arn: if sum.Arn.is_empty() {
+                    None
+                } else {
+                    Some(sum.Arn.clone())
+                },
                 kind,
             };
             let p = parse_policy(d.Policy.Content.get(), &src)?;
             Parsed::OrgPolicy(sum, p)
         }
-        OrgTargets(_) => Parsed::OrgTargets(parse_shape::<ListTargets>(&text, file).map_err(one)?.Targets.into_iter().map(|t| t.TargetId).collect()),
+        OrgTargets(_) => Parsed::OrgTargets(
+            parse_shape::<ListTargets>(&text, file)
+                .map_err(one)?
+                .Targets
+                .into_iter()
+                .map(|t| t.TargetId)
+                .collect(),
+        ),
         Ignored => Parsed::Nothing,
     })
 }
 
 fn doc_src(file: &str, path: &str, name: String, kind: PolicyKind) -> DocSource {
-    DocSource { file: file.to_string(), json_path: path.to_string(), name, arn: None, kind }
+    DocSource {
+        file: file.to_string(),
+        json_path: path.to_string(),
+        name,
+        arn: None,
+        kind,
+    }
 }
 
 fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
@@ -461,17 +616,20 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
     };
     let mut managed = Vec::new();
     for (i, p) in g.Policies.iter().enumerate() {
-        let aws_managed = p.Arn.starts_with("arn:aws:iam::aws:policy/") || p.Arn.contains(":iam::aws:policy/");
-        let default = p
-            .PolicyVersionList
-            .iter()
-            .enumerate()
-            .find(|(_, v)| v.IsDefaultVersion || (!p.DefaultVersionId.is_empty() && v.VersionId == p.DefaultVersionId));
+        let aws_managed =
+            p.Arn.starts_with("arn:aws:iam::aws:policy/") || p.Arn.contains(":iam::aws:policy/");
+        let default = p.PolicyVersionList.iter().enumerate().find(|(_, v)| {
+            v.IsDefaultVersion
+                || (!p.DefaultVersionId.is_empty() && v.VersionId == p.DefaultVersionId)
+        });
         let Some((vi, v)) = default else {
             errors.push(Diagnostic {
                 file: file.to_string(),
                 location: format!("$.Policies[{i}].PolicyVersionList"),
-                message: format!("managed policy `{}` has no default version in PolicyVersionList", p.Arn),
+                message: format!(
+                    "managed policy `{}` has no default version in PolicyVersionList",
+                    p.Arn
+                ),
             });
             continue;
         };
@@ -484,7 +642,13 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
             continue;
         };
         let key = format!("{}#{}", p.Arn, v.VersionId);
-        if aws_managed && !ctx.claimed.lock().map(|mut c| c.insert(key.clone())).unwrap_or(true) {
+        if aws_managed
+            && !ctx
+                .claimed
+                .lock()
+                .map(|mut c| c.insert(key.clone()))
+                .unwrap_or(true)
+        {
             managed.push((p.Arn.clone(), key, None));
             continue;
         }
@@ -493,7 +657,11 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
             json_path: format!("$.Policies[{i}].PolicyVersionList[{vi}].Document"),
             name: p.Arn.clone(),
             arn: Some(p.Arn.clone()),
-            kind: if aws_managed { PolicyKind::AwsManaged } else { PolicyKind::CustomerManaged },
+            kind: if aws_managed {
+                PolicyKind::AwsManaged
+            } else {
+                PolicyKind::CustomerManaged
+            },
         };
         let _ = &p.PolicyName;
         let idx = push(doc.get(), src, &mut errors);
@@ -501,32 +669,57 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
             managed.push((p.Arn.clone(), key, idx));
         }
     }
-    let inline = |list: &[InlinePolicyJ], owner: &str, base: String, errors: &mut Vec<Diagnostic>, push: &mut dyn FnMut(&str, DocSource, &mut Vec<Diagnostic>) -> Option<usize>| {
-        let mut refs = Vec::new();
-        for (j, ip) in list.iter().enumerate() {
-            let src = DocSource {
-                file: file.to_string(),
-                json_path: format!("{base}[{j}].PolicyDocument"),
-                name: format!("inline policy {} of {}", ip.PolicyName, owner),
-                arn: None,
-                kind: PolicyKind::Inline,
-            };
-            if let Some(i) = push(ip.PolicyDocument.get(), src, errors) {
-                refs.push(PRef::Local(i));
+    let inline =
+        |list: &[InlinePolicyJ],
+         owner: &str,
+         base: String,
+         errors: &mut Vec<Diagnostic>,
+         push: &mut dyn FnMut(&str, DocSource, &mut Vec<Diagnostic>) -> Option<usize>| {
+            let mut refs = Vec::new();
+            for (j, ip) in list.iter().enumerate() {
+                let src = DocSource {
+                    file: file.to_string(),
+                    json_path: format!("{base}[{j}].PolicyDocument"),
+                    name: format!("inline policy {} of {}", ip.PolicyName, owner),
+                    arn: None,
+                    kind: PolicyKind::Inline,
+                };
+                if let Some(i) = push(ip.PolicyDocument.get(), src, errors) {
+                    refs.push(PRef::Local(i));
+                }
             }
-        }
-        refs
-    };
+            refs
+        };
     let mut users = Vec::new();
     for (i, u) in g.UserDetailList.into_iter().enumerate() {
-        let mut refs = inline(&u.UserPolicyList, &u.Arn, format!("$.UserDetailList[{i}].UserPolicyList"), &mut errors, &mut push);
-        refs.extend(u.AttachedManagedPolicies.iter().map(|a| PRef::Managed(a.PolicyArn.clone())));
+        let mut refs = inline(
+            &u.UserPolicyList,
+            &u.Arn,
+            format!("$.UserDetailList[{i}].UserPolicyList"),
+            &mut errors,
+            &mut push,
+        );
+        refs.extend(
+            u.AttachedManagedPolicies
+                .iter()
+                .map(|a| PRef::Managed(a.PolicyArn.clone())),
+        );
         users.push(UserPart { j: u, inline: refs });
     }
     let mut groups = Vec::new();
     for (i, gr) in g.GroupDetailList.into_iter().enumerate() {
-        let mut refs = inline(&gr.GroupPolicyList, &gr.Arn, format!("$.GroupDetailList[{i}].GroupPolicyList"), &mut errors, &mut push);
-        refs.extend(gr.AttachedManagedPolicies.iter().map(|a| PRef::Managed(a.PolicyArn.clone())));
+        let mut refs = inline(
+            &gr.GroupPolicyList,
+            &gr.Arn,
+            format!("$.GroupDetailList[{i}].GroupPolicyList"),
+            &mut errors,
+            &mut push,
+        );
+        refs.extend(
+            gr.AttachedManagedPolicies
+                .iter()
+                .map(|a| PRef::Managed(a.PolicyArn.clone())),
+        );
         groups.push((gr, refs));
     }
     let mut roles = Vec::new();
@@ -539,14 +732,34 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
             kind: PolicyKind::Resource(ResourceKind::IamRole),
         };
         let trust = push(r.AssumeRolePolicyDocument.get(), src, &mut errors);
-        let mut refs = inline(&r.RolePolicyList, &r.Arn, format!("$.RoleDetailList[{i}].RolePolicyList"), &mut errors, &mut push);
-        refs.extend(r.AttachedManagedPolicies.iter().map(|a| PRef::Managed(a.PolicyArn.clone())));
-        roles.push(RolePart { j: r, trust, inline: refs });
+        let mut refs = inline(
+            &r.RolePolicyList,
+            &r.Arn,
+            format!("$.RoleDetailList[{i}].RolePolicyList"),
+            &mut errors,
+            &mut push,
+        );
+        refs.extend(
+            r.AttachedManagedPolicies
+                .iter()
+                .map(|a| PRef::Managed(a.PolicyArn.clone())),
+        );
+        roles.push(RolePart {
+            j: r,
+            trust,
+            inline: refs,
+        });
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Parsed::Iam { users, groups, roles, managed, policies })
+    Ok(Parsed::Iam {
+        users,
+        groups,
+        roles,
+        managed,
+        policies,
+    })
 }
 
 /// Region and name from an ARN such as `arn:aws:lambda:REGION:ACCT:function:NAME`.
@@ -554,7 +767,13 @@ fn arn_region(arn: &str) -> String {
     Arn::parse(arn).map(|a| a.region).unwrap_or_default()
 }
 
-fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Parsed)>, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) {
+fn assemble(
+    env: &mut Environment,
+    entries: &[FileEntry],
+    parsed: Vec<(usize, Parsed)>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
     let mut accounts: Vec<String> = entries.iter().filter_map(|e| e.account.clone()).collect();
     accounts.sort();
     accounts.dedup();
@@ -576,11 +795,20 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
     let mut keys: Vec<(String, KeyJ)> = Vec::new();
     let mut aliases: Vec<(String, AliasJ)> = Vec::new();
     let mut key_pol: Vec<(String, Option<String>, String, PolicyId, String)> = Vec::new();
-    let mut key_grants: FxHashMap<(String, String), Vec<(String, Vec<String>)>> = FxHashMap::default();
+    let mut key_grants: FxHashMap<(String, String), Vec<(String, Vec<String>)>> =
+        FxHashMap::default();
     let mut queues: Vec<(String, String)> = Vec::new();
     let mut topics: Vec<(String, String)> = Vec::new();
     let mut secrets: Vec<(String, SecretJ)> = Vec::new();
-    let mut attr_pol: Vec<(String, ResourceKind, Option<String>, String, Option<PolicyId>, Option<String>, String)> = Vec::new();
+    let mut attr_pol: Vec<(
+        String,
+        ResourceKind,
+        Option<String>,
+        String,
+        Option<PolicyId>,
+        Option<String>,
+        String,
+    )> = Vec::new();
     let mut iam_parts = Vec::new();
     let mut ou_names: FxHashMap<String, String> = FxHashMap::default();
 
@@ -588,14 +816,22 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
         let e = &entries[i];
         let acct = e.account.clone().unwrap_or_default();
         match p {
-            Parsed::Iam { users, groups, roles, managed, policies } => {
+            Parsed::Iam {
+                users,
+                groups,
+                roles,
+                managed,
+                policies,
+            } => {
                 let base = env.policies.len() as u32;
                 for pol in policies {
                     env.add_policy(pol);
                 }
                 for (arn, key, local) in &managed {
                     if let Some(l) = local {
-                        by_key.entry(key.clone()).or_insert(PolicyId(base + *l as u32));
+                        by_key
+                            .entry(key.clone())
+                            .or_insert(PolicyId(base + *l as u32));
                     } else {
                         pending_aws.push((acct.clone(), arn.clone(), key.clone()));
                     }
@@ -620,9 +856,33 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
                             key_pol.push((acct.clone(), r.clone(), k.clone(), pid, e.rel.clone()));
                         }
                     }
-                    FileKind::QueueAttributes(r, n) => attr_pol.push((acct.clone(), ResourceKind::SqsQueue, r.clone(), n.clone(), pid, arn, e.rel.clone())),
-                    FileKind::TopicAttributes(r, n) => attr_pol.push((acct.clone(), ResourceKind::SnsTopic, r.clone(), n.clone(), pid, arn, e.rel.clone())),
-                    FileKind::SecretPolicy(r, n) => attr_pol.push((acct.clone(), ResourceKind::Secret, r.clone(), n.clone(), pid, arn, e.rel.clone())),
+                    FileKind::QueueAttributes(r, n) => attr_pol.push((
+                        acct.clone(),
+                        ResourceKind::SqsQueue,
+                        r.clone(),
+                        n.clone(),
+                        pid,
+                        arn,
+                        e.rel.clone(),
+                    )),
+                    FileKind::TopicAttributes(r, n) => attr_pol.push((
+                        acct.clone(),
+                        ResourceKind::SnsTopic,
+                        r.clone(),
+                        n.clone(),
+                        pid,
+                        arn,
+                        e.rel.clone(),
+                    )),
+                    FileKind::SecretPolicy(r, n) => attr_pol.push((
+                        acct.clone(),
+                        ResourceKind::Secret,
+                        r.clone(),
+                        n.clone(),
+                        pid,
+                        arn,
+                        e.rel.clone(),
+                    )),
                     _ => {}
                 }
             }
@@ -635,7 +895,10 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
                     if let Some(a) = env.accounts.iter_mut().find(|a| a.id == acct) {
                         a.public_access_block = Some(p);
                     } else {
-                        env.accounts.push(Account { id: acct.clone(), public_access_block: Some(p) });
+                        env.accounts.push(Account {
+                            id: acct.clone(),
+                            public_access_block: Some(p),
+                        });
                     }
                 }
             },
@@ -651,7 +914,11 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
             Parsed::Topics(t) => topics.extend(t.into_iter().map(|u| (acct.clone(), u))),
             Parsed::Secrets(s) => secrets.extend(s.into_iter().map(|u| (acct.clone(), u))),
             Parsed::OrgDescribe(o) => {
-                org = Some(Organization { id: o.Id, management_account: o.MasterAccountId, ..Default::default() });
+                org = Some(Organization {
+                    id: o.Id,
+                    management_account: o.MasterAccountId,
+                    ..Default::default()
+                });
             }
             Parsed::OrgIds(ids) => match &e.kind {
                 FileKind::OrgRoots => roots.extend(ids.into_iter().map(|r| {
@@ -703,7 +970,11 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
                 Arn::parse(arn).map(|a| a.account).unwrap_or_default()
             }
         };
-        let resolve = |refs: &[PRef], owner: &str, a: &str, errors: &mut Vec<Diagnostic>| -> Vec<PolicyId> {
+        let resolve = |refs: &[PRef],
+                       owner: &str,
+                       a: &str,
+                       errors: &mut Vec<Diagnostic>|
+         -> Vec<PolicyId> {
             let mut out = Vec::new();
             for r in refs {
                 match r {
@@ -723,7 +994,15 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
         for u in users {
             let a = account_of(&u.j.Arn);
             let policies = resolve(&u.inline, &u.j.Arn, &a, errors);
-            let boundary = u.j.PermissionsBoundary.as_ref().and_then(|b| resolve(&[PRef::Managed(b.PermissionsBoundaryArn.clone())], &u.j.Arn, &a, errors).pop());
+            let boundary = u.j.PermissionsBoundary.as_ref().and_then(|b| {
+                resolve(
+                    &[PRef::Managed(b.PermissionsBoundaryArn.clone())],
+                    &u.j.Arn,
+                    &a,
+                    errors,
+                )
+                .pop()
+            });
             env.users.push(User {
                 name: u.j.UserName.clone(),
                 id: u.j.UserId.clone(),
@@ -731,19 +1010,37 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
                 groups: u.j.GroupList.clone(),
                 policies,
                 boundary,
-                tags: u.j.Tags.iter().map(|t| (t.Key.clone(), t.Value.clone())).collect(),
+                tags: u
+                    .j
+                    .Tags
+                    .iter()
+                    .map(|t| (t.Key.clone(), t.Value.clone()))
+                    .collect(),
                 arn: u.j.Arn,
             });
         }
         for (g, refs) in groups {
             let a = account_of(&g.Arn);
             let policies = resolve(&refs, &g.Arn, &a, errors);
-            env.groups.push(Group { arn: g.Arn, name: g.GroupName, account: a, policies });
+            env.groups.push(Group {
+                arn: g.Arn,
+                name: g.GroupName,
+                account: a,
+                policies,
+            });
         }
         for r in roles {
             let a = account_of(&r.j.Arn);
             let policies = resolve(&r.inline, &r.j.Arn, &a, errors);
-            let boundary = r.j.PermissionsBoundary.as_ref().and_then(|b| resolve(&[PRef::Managed(b.PermissionsBoundaryArn.clone())], &r.j.Arn, &a, errors).pop());
+            let boundary = r.j.PermissionsBoundary.as_ref().and_then(|b| {
+                resolve(
+                    &[PRef::Managed(b.PermissionsBoundaryArn.clone())],
+                    &r.j.Arn,
+                    &a,
+                    errors,
+                )
+                .pop()
+            });
             let Some(trust) = r.trust else { continue };
             env.roles.push(Role {
                 name: r.j.RoleName.clone(),
@@ -753,8 +1050,18 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
                 trust: PolicyId(base + trust as u32),
                 policies,
                 boundary,
-                tags: r.j.Tags.iter().map(|t| (t.Key.clone(), t.Value.clone())).collect(),
-                instance_profiles: r.j.InstanceProfileList.iter().map(|p| p.Arn.clone()).collect(),
+                tags: r
+                    .j
+                    .Tags
+                    .iter()
+                    .map(|t| (t.Key.clone(), t.Value.clone()))
+                    .collect(),
+                instance_profiles: r
+                    .j
+                    .InstanceProfileList
+                    .iter()
+                    .map(|p| p.Arn.clone())
+                    .collect(),
                 arn: r.j.Arn.clone(),
             });
             env.resources.push(Resource {
@@ -773,7 +1080,11 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
     }
     // Group membership sanity: a user naming a group that does not exist loses nothing we know
     // of, but say so.
-    let group_names: FxHashSet<(String, String)> = env.groups.iter().map(|g| (g.account.clone(), g.name.clone())).collect();
+    let group_names: FxHashSet<(String, String)> = env
+        .groups
+        .iter()
+        .map(|g| (g.account.clone(), g.name.clone()))
+        .collect();
     for u in &env.users {
         for g in &u.groups {
             if !group_names.contains(&(u.account.clone(), g.clone())) {
@@ -793,7 +1104,11 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
         region,
         policy: None,
         public_access_block: None,
-        grants: if kind == ResourceKind::KmsKey { Grants::Unknown } else { Grants::NotApplicable },
+        grants: if kind == ResourceKind::KmsKey {
+            Grants::Unknown
+        } else {
+            Grants::NotApplicable
+        },
         aws_managed_key: false,
         execution_role: None,
         tags: Vec::new(),
@@ -801,16 +1116,34 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
 
     // S3.
     for (acct, b) in &bucket_inv {
-        let mut r = new_res(format!("arn:aws:s3:::{b}"), ResourceKind::S3Bucket, acct.clone(), String::new());
-        r.policy = bucket_pol.remove(&(acct.clone(), b.clone())).map(|(p, _)| p);
+        let mut r = new_res(
+            format!("arn:aws:s3:::{b}"),
+            ResourceKind::S3Bucket,
+            acct.clone(),
+            String::new(),
+        );
+        r.policy = bucket_pol
+            .remove(&(acct.clone(), b.clone()))
+            .map(|(p, _)| p);
         r.public_access_block = bucket_pab.remove(&(acct.clone(), b.clone()));
         env.resources.push(r);
     }
     let mut orphans: Vec<_> = bucket_pol.into_iter().collect();
     orphans.sort_by(|a, b| a.0.cmp(&b.0));
     for ((acct, b), (pid, file)) in orphans {
-        warnings.push(Diagnostic { file, location: String::new(), message: format!("bucket `{b}` has a policy but is not in s3/list-buckets.json; loaded anyway") });
-        let mut r = new_res(format!("arn:aws:s3:::{b}"), ResourceKind::S3Bucket, acct.clone(), String::new());
+        warnings.push(Diagnostic {
+            file,
+            location: String::new(),
+            message: format!(
+                "bucket `{b}` has a policy but is not in s3/list-buckets.json; loaded anyway"
+            ),
+        });
+        let mut r = new_res(
+            format!("arn:aws:s3:::{b}"),
+            ResourceKind::S3Bucket,
+            acct.clone(),
+            String::new(),
+        );
         r.policy = Some(pid);
         r.public_access_block = bucket_pab.remove(&(acct, b));
         env.resources.push(r);
@@ -820,9 +1153,16 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
     let mut fn_pol_used = vec![false; fn_pol.len()];
     for (acct, f) in functions {
         let region = arn_region(&f.FunctionArn);
-        let mut r = new_res(f.FunctionArn.clone(), ResourceKind::LambdaFunction, acct.clone(), region.clone());
+        let mut r = new_res(
+            f.FunctionArn.clone(),
+            ResourceKind::LambdaFunction,
+            acct.clone(),
+            region.clone(),
+        );
         r.execution_role = f.Role.clone();
-        if let Some(k) = fn_pol.iter().position(|(a, reg, n, _, _)| *a == acct && *n == f.FunctionName && reg.as_ref().is_none_or(|x| *x == region)) {
+        if let Some(k) = fn_pol.iter().position(|(a, reg, n, _, _)| {
+            *a == acct && *n == f.FunctionName && reg.as_ref().is_none_or(|x| *x == region)
+        }) {
             fn_pol_used[k] = true;
             r.policy = Some(fn_pol[k].3);
         }
@@ -833,7 +1173,14 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
             continue;
         }
         // A policy whose function is in no inventory: its statements name the function ARN.
-        let arn = env.policy(*pid).statements.iter().filter_map(|s| s.resource.as_ref()).flat_map(|r| r.items.iter()).find(|r| r.contains(":function:") && !r.contains('*')).cloned();
+        let arn = env
+            .policy(*pid)
+            .statements
+            .iter()
+            .filter_map(|s| s.resource.as_ref())
+            .flat_map(|r| r.items.iter())
+            .find(|r| r.contains(":function:") && !r.contains('*'))
+            .cloned();
         match arn {
             Some(a) => {
                 let base = a.split(':').take(7).collect::<Vec<_>>().join(":");
@@ -847,13 +1194,24 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
     }
 
     // KMS.
-    let aws_managed_keys: FxHashSet<(String, String)> = aliases.iter().filter(|(_, a)| a.AliasName.starts_with("alias/aws/")).filter_map(|(acct, a)| a.TargetKeyId.clone().map(|k| (acct.clone(), k))).collect();
+    let aws_managed_keys: FxHashSet<(String, String)> = aliases
+        .iter()
+        .filter(|(_, a)| a.AliasName.starts_with("alias/aws/"))
+        .filter_map(|(acct, a)| a.TargetKeyId.clone().map(|k| (acct.clone(), k)))
+        .collect();
     let mut key_pol_used = vec![false; key_pol.len()];
     for (acct, k) in keys {
         let region = arn_region(&k.KeyArn);
-        let mut r = new_res(k.KeyArn.clone(), ResourceKind::KmsKey, acct.clone(), region.clone());
+        let mut r = new_res(
+            k.KeyArn.clone(),
+            ResourceKind::KmsKey,
+            acct.clone(),
+            region.clone(),
+        );
         r.aws_managed_key = aws_managed_keys.contains(&(acct.clone(), k.KeyId.clone()));
-        if let Some(i) = key_pol.iter().position(|(a, reg, id, _, _)| *a == acct && *id == k.KeyId && reg.as_ref().is_none_or(|x| *x == region)) {
+        if let Some(i) = key_pol.iter().position(|(a, reg, id, _, _)| {
+            *a == acct && *id == k.KeyId && reg.as_ref().is_none_or(|x| *x == region)
+        }) {
             key_pol_used[i] = true;
             r.policy = Some(key_pol[i].3);
         }
@@ -877,16 +1235,19 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
         let name = parts.last().copied().unwrap_or("").to_string();
         let qacct = parts.get(3).copied().unwrap_or(&acct).to_string();
         let arn = format!("arn:aws:sqs:{region}:{qacct}:{name}");
-        env.resources.push(new_res(arn, ResourceKind::SqsQueue, acct.clone(), region));
+        env.resources
+            .push(new_res(arn, ResourceKind::SqsQueue, acct.clone(), region));
     }
     for (acct, arn) in topics {
         let region = arn_region(&arn);
-        env.resources.push(new_res(arn, ResourceKind::SnsTopic, acct, region));
+        env.resources
+            .push(new_res(arn, ResourceKind::SnsTopic, acct, region));
     }
     for (acct, s) in secrets {
         let region = arn_region(&s.ARN);
         let _ = &s.Name;
-        env.resources.push(new_res(s.ARN.clone(), ResourceKind::Secret, acct, region));
+        env.resources
+            .push(new_res(s.ARN.clone(), ResourceKind::Secret, acct, region));
     }
     for (acct, kind, region, name, pid, arn, file) in attr_pol {
         let matches_name = |r: &Resource| {
@@ -894,7 +1255,17 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
                 && r.account == acct
                 && region.as_ref().is_none_or(|x| *x == r.region)
                 && match kind {
-                    ResourceKind::Secret => r.arn.rsplit(':').next().map(|last| last == name || last.rsplit_once('-').map(|(n, _)| n) == Some(name.as_str())).unwrap_or(false) || arn.as_deref() == Some(r.arn.as_str()),
+                    ResourceKind::Secret => {
+                        r.arn
+                            .rsplit(':')
+                            .next()
+                            .map(|last| {
+                                last == name
+                                    || last.rsplit_once('-').map(|(n, _)| n) == Some(name.as_str())
+                            })
+                            .unwrap_or(false)
+                            || arn.as_deref() == Some(r.arn.as_str())
+                    }
                     _ => r.arn.rsplit(':').next() == Some(name.as_str()),
                 }
         };
@@ -917,13 +1288,25 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
     // Accounts.
     for a in &accounts {
         if env.account(a).is_none() {
-            env.accounts.push(Account { id: a.clone(), public_access_block: None });
+            env.accounts.push(Account {
+                id: a.clone(),
+                public_access_block: None,
+            });
         }
     }
     // A bare authorization-details file: accounts from the entities.
-    for acct in env.users.iter().map(|u| u.account.clone()).chain(env.roles.iter().map(|r| r.account.clone())).collect::<Vec<_>>() {
+    for acct in env
+        .users
+        .iter()
+        .map(|u| u.account.clone())
+        .chain(env.roles.iter().map(|r| r.account.clone()))
+        .collect::<Vec<_>>()
+    {
         if !acct.is_empty() && env.account(&acct).is_none() {
-            env.accounts.push(Account { id: acct, public_access_block: None });
+            env.accounts.push(Account {
+                id: acct,
+                public_access_block: None,
+            });
         }
     }
     env.accounts.sort_by(|a, b| a.id.cmp(&b.id));
@@ -934,15 +1317,37 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
             if let Some(p) = parent.strip_prefix("acct:") {
                 o.account_parent.insert(child.clone(), p.to_string());
             } else {
-                let name = ou_names.get(child).cloned().unwrap_or_else(|| if parent.is_empty() { "Root".into() } else { String::new() });
-                o.nodes.insert(child.clone(), OrgNode { id: child.clone(), name, parent: if parent.is_empty() { None } else { Some(parent.clone()) } });
+                let name = ou_names.get(child).cloned().unwrap_or_else(|| {
+                    if parent.is_empty() {
+                        "Root".into()
+                    } else {
+                        String::new()
+                    }
+                });
+                o.nodes.insert(
+                    child.clone(),
+                    OrgNode {
+                        id: child.clone(),
+                        name,
+                        parent: if parent.is_empty() {
+                            None
+                        } else {
+                            Some(parent.clone())
+                        },
+                    },
+                );
             }
         }
         let _ = roots;
         for (sum, pid) in &org_policies {
             let targets = org_targets.get(&sum.Id).cloned().unwrap_or_default();
             if targets.is_empty() {
-                warnings.push(Diagnostic { file: format!("organization/describe-policy/{}.json", sum.Id), location: String::new(), message: "policy has no list-targets-for-policy file: it is attached nowhere".into() });
+                warnings.push(Diagnostic {
+                    file: format!("organization/describe-policy/{}.json", sum.Id),
+                    location: String::new(),
+                    message: "policy has no list-targets-for-policy file: it is attached nowhere"
+                        .into(),
+                });
             }
             let is_rcp = env.policy(*pid).kind == PolicyKind::Rcp;
             if is_rcp {
@@ -966,4 +1371,3 @@ fn assemble(env: &mut Environment, entries: &[FileEntry], parsed: Vec<(usize, Pa
         env.org = Some(o);
     }
 }
-

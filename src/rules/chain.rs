@@ -38,7 +38,13 @@ mod tests {
 
     #[test]
     fn chains_are_firm_only_when_every_hop_is() {
-        let r = close(&[(0, 1, true), (1, 2, false), (2, 3, true), (5, 6, true), (6, 5, true)]);
+        let r = close(&[
+            (0, 1, true),
+            (1, 2, false),
+            (2, 3, true),
+            (5, 6, true),
+            (6, 5, true),
+        ]);
         assert_eq!(r.get(&(0, 1)), Some(&true));
         assert_eq!(r.get(&(0, 3)), Some(&false));
         assert_eq!(r.get(&(2, 3)), Some(&true));

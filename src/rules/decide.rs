@@ -292,10 +292,26 @@ pub fn decide(batch: &[RequestFacts]) -> Vec<Conclusion> {
         }
         rt.extend((0..f.scp_levels).map(|v| ScpLevel(q, v)));
         rt.extend((0..f.rcp_levels).map(|v| RcpLevel(q, v)));
-        rt.extend(f.hits.iter().map(|&(l, v, e, s, firm)| Hit(q, l, v, e, s, firm)));
+        rt.extend(
+            f.hits
+                .iter()
+                .map(|&(l, v, e, s, firm)| Hit(q, l, v, e, s, firm)),
+        );
     }
-    let (deny_f, deny_m, scp_f, _scp_m, rcp_f, _rcp_m, _stack_f, stack_m, _grant_f, grant_m, allow_f, allow_m) =
-        rt.run_with_hasher::<rustc_hash::FxBuildHasher>();
+    let (
+        deny_f,
+        deny_m,
+        scp_f,
+        _scp_m,
+        rcp_f,
+        _rcp_m,
+        _stack_f,
+        stack_m,
+        _grant_f,
+        grant_m,
+        allow_f,
+        allow_m,
+    ) = rt.run_with_hasher::<rustc_hash::FxBuildHasher>();
     let mut out = vec![Conclusion::default(); batch.len()];
     for AllowF(q) in allow_f {
         out[q as usize].allow_firm = true;
