@@ -346,10 +346,6 @@ fn build_policy(doc: DocumentJ, src: &DocSource) -> Result<Policy, Vec<Diagnosti
             }
             (None, None) => None,
         };
-        if resource.is_none() && !resource_based {
-            errors.push(diag(src, at(""), "a statement of an identity-based policy, boundary or SCP needs `Resource` or `NotResource`"));
-            continue;
-        }
         let principal = match (s.Principal, s.NotPrincipal) {
             (Some(p), None) => Some(Negatable {
                 negated: false,
@@ -369,6 +365,10 @@ fn build_policy(doc: DocumentJ, src: &DocSource) -> Result<Policy, Vec<Diagnosti
             }
             (None, None) => None,
         };
+        if resource.is_none() && !resource_based && principal.is_none() {
+            errors.push(diag(src, at(""), "a statement of an identity-based policy, boundary or SCP needs `Resource` or `NotResource`"));
+            continue;
+        }
         if resource_based && principal.is_none() {
             errors.push(diag(
                 src,

@@ -700,6 +700,7 @@ impl Snap {
             return match load(dir.path(), &LoadOptions::default()) {
                 Ok(env) => {
                     assert!(env.skipped.is_empty());
+                    assert!(env.warnings.is_empty(), "load warnings: {:#?}", env.warnings);
                     env
                 }
                 Err(f) => panic!(
@@ -737,6 +738,7 @@ impl Snap {
             env.skipped
         );
         env.skipped.clear();
+        assert!(env.warnings.is_empty(), "load warnings: {:#?}", env.warnings);
         assert!(
             env.org.as_ref().unwrap().path_of(X).is_empty(),
             "X must be outside the organization"
@@ -812,7 +814,11 @@ pub fn ask_with_session(
         context,
         session_policies,
     };
-    e.can(&req)
+    let a = e.can(&req);
+    if std::env::var_os("IAMDL_VECTORS_DUMP").is_some() {
+        eprintln!("{who} {action} {resource}:\n{a:#?}");
+    }
+    a
 }
 
 /// The decision must be `Allow`.
