@@ -89,6 +89,8 @@ pub enum KeyValue {
     Values(Vec<String>),
     /// Not known statically (C14): presence and value unknown.
     Unknown,
+    /// Known to be present, value unknown (e.g. `aws:TokenIssueTime` of a role session).
+    Present,
 }
 
 impl KeyValue {
@@ -301,7 +303,7 @@ fn subst<'a>(text: &'a str, ctx: &dyn ContextLookup, track: bool) -> Sub<'a> {
                                 push_literal_text(&mut out, &mut lits, &vs[0], track)
                             }
                             KeyValue::Values(vs) if vs.len() > 1 => unknown = true,
-                            KeyValue::Unknown => unknown = true,
+                            KeyValue::Unknown | KeyValue::Present => unknown = true,
                             // Absent or an empty set.
                             _ => match default {
                                 // The default is policy text: its wildcards stay wildcards.
@@ -519,6 +521,7 @@ pub fn eval_condition(c: &Condition, ctx: &dyn ContextLookup, variables: bool) -
         // C11. Null with an unknown key is unknown.
         let present = match &kv {
             KeyValue::Unknown => return Tri::Unknown,
+            KeyValue::Present => true,
             KeyValue::Absent => false,
             KeyValue::Values(v) => !v.is_empty(),
         };
@@ -526,7 +529,7 @@ pub fn eval_condition(c: &Condition, ctx: &dyn ContextLookup, variables: bool) -
         return any.into();
     }
     let request: &[String] = match &kv {
-        KeyValue::Unknown => return Tri::Unknown,
+        KeyValue::Unknown | KeyValue::Present => return Tri::Unknown,
         KeyValue::Values(v) if !v.is_empty() => v,
         // Absent, or an empty set.
         _ => {

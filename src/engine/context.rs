@@ -102,6 +102,11 @@ impl RequestContext<'_> {
                 },
                 PrincipalKind::Root => one(p.account.clone()),
             },
+            // Role sessions always use temporary credentials (C11, V64).
+            "aws:tokenissuetime" => match p.kind {
+                PrincipalKind::Role(_) => KeyValue::Present,
+                _ => KeyValue::Unknown,
+            },
             "aws:sourceidentity" | "sts:rolesessionname" => match (p.kind, session) {
                 (PrincipalKind::Role(_), Some(s)) if key == "sts:rolesessionname" => one(s.clone()),
                 _ => KeyValue::Unknown,

@@ -700,7 +700,11 @@ impl Snap {
             return match load(dir.path(), &LoadOptions::default()) {
                 Ok(env) => {
                     assert!(env.skipped.is_empty());
-                    assert!(env.warnings.is_empty(), "load warnings: {:#?}", env.warnings);
+                    assert!(
+                        env.warnings.is_empty(),
+                        "load warnings: {:#?}",
+                        env.warnings
+                    );
                     env
                 }
                 Err(f) => panic!(
@@ -738,7 +742,11 @@ impl Snap {
             env.skipped
         );
         env.skipped.clear();
-        assert!(env.warnings.is_empty(), "load warnings: {:#?}", env.warnings);
+        assert!(
+            env.warnings.is_empty(),
+            "load warnings: {:#?}",
+            env.warnings
+        );
         assert!(
             env.org.as_ref().unwrap().path_of(X).is_empty(),
             "X must be outside the organization"
