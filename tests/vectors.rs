@@ -1061,11 +1061,9 @@ fn v63_null_true_for_long_term_keys() {
 /// V64 | ID(App) as V63 | App/s1 ec2:DescribeInstances | ImplicitDeny(identity-based policy) | C11
 ///
 /// A role session always uses temporary credentials, so `aws:TokenIssueTime` is present; the row
-/// gives no context. (The engine treats the key as unknown for role sessions and answers
-/// `Conditional`; see `v64_with_token_issue_time_in_context` for the same request with the key
-/// given.)
+/// gives no context. See also `v64_with_token_issue_time_in_context`, the same request with the
+/// key's value given.
 #[test]
-#[ignore = "engine bug: aws:TokenIssueTime presence not known for role sessions (Null → Conditional)"]
 fn v64_null_true_fails_for_role_session() {
     let e = v64_engine();
     expect_deny(
