@@ -1364,8 +1364,13 @@ fn assemble(
             }
         }
         for a in &accounts {
-            if !o.account_parent.contains_key(a) {
-                errors.push(Diagnostic { file: format!("accounts/{a}"), location: String::new(), message: format!("account {a} has a folder but is not placed in the organization tree: its SCPs are unknown") });
+            if o.account_parent.contains_key(a) {
+                continue;
+            }
+            if org_accounts_listed.contains(a) {
+                errors.push(Diagnostic { file: format!("accounts/{a}"), location: String::new(), message: format!("account {a} is a member of the organization but is placed in no list-accounts-for-parent file: its SCPs are unknown") });
+            } else {
+                warnings.push(Diagnostic { file: format!("accounts/{a}"), location: String::new(), message: format!("account {a} is not in organization/list-accounts.json: treated as an account outside the organization (no SCPs, no aws:PrincipalOrgID)") });
             }
         }
         env.org = Some(o);
