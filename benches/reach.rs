@@ -27,7 +27,10 @@ fn main() {
         return;
     };
     let path = std::path::PathBuf::from(path);
-    let runs: usize = std::env::var("IAMDL_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::var("IAMDL_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
     let (mut t_load, mut t_index, mut t_who, mut t_reach) = (vec![], vec![], vec![], vec![]);
     let mut bucket = String::new();
     let mut counts = (0, 0);
@@ -39,7 +42,13 @@ fn main() {
         let engine = Engine::new(env);
         t_index.push(t.elapsed().as_secs_f64());
         if bucket.is_empty() {
-            bucket = engine.env.resources.iter().find(|r| r.kind == iamdl::iam::ResourceKind::S3Bucket).map(|r| r.arn.clone()).expect("a bucket");
+            bucket = engine
+                .env
+                .resources
+                .iter()
+                .find(|r| r.kind == iamdl::iam::ResourceKind::S3Bucket)
+                .map(|r| r.arn.clone())
+                .expect("a bucket");
         }
         let ctx = UserContext::default();
         let t = Instant::now();
@@ -51,7 +60,15 @@ fn main() {
         counts = (w.principals.len(), r.principals.len());
     }
     println!("environment: {}", path.display());
-    println!("bucket: {bucket}; who-can s3:GetObject lists {}, reach lists {}", counts.0, counts.1);
-    println!("median of {runs}: load {:.0} ms, index {:.0} ms, who-can {:.0} ms, reach {:.0} ms",
-        median(t_load) * 1e3, median(t_index) * 1e3, median(t_who) * 1e3, median(t_reach) * 1e3);
+    println!(
+        "bucket: {bucket}; who-can s3:GetObject lists {}, reach lists {}",
+        counts.0, counts.1
+    );
+    println!(
+        "median of {runs}: load {:.0} ms, index {:.0} ms, who-can {:.0} ms, reach {:.0} ms",
+        median(t_load) * 1e3,
+        median(t_index) * 1e3,
+        median(t_who) * 1e3,
+        median(t_reach) * 1e3
+    );
 }
