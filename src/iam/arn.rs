@@ -65,6 +65,21 @@ pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+impl Arn {
+    /// True when any part contains `*` or `?`.
+    pub fn contains_wildcard(&self) -> bool {
+        [
+            &self.partition,
+            &self.service,
+            &self.region,
+            &self.account,
+            &self.resource,
+        ]
+        .iter()
+        .any(|p| p.contains(['*', '?']))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,20 +100,5 @@ mod tests {
         assert_eq!(a.resource, "b1/x");
         assert!(Arn::parse("not-an-arn").is_none());
         assert!(Arn::parse("arn:aws:s3").is_none());
-    }
-}
-
-impl Arn {
-    /// True when any part contains `*` or `?`.
-    pub fn contains_wildcard(&self) -> bool {
-        [
-            &self.partition,
-            &self.service,
-            &self.region,
-            &self.account,
-            &self.resource,
-        ]
-        .iter()
-        .any(|p| p.contains(['*', '?']))
     }
 }

@@ -599,6 +599,7 @@ fn doc_src(file: &str, path: &str, name: String, kind: PolicyKind) -> DocSource 
     }
 }
 
+#[allow(clippy::type_complexity)]
 fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut policies: Vec<Policy> = Vec::new();
@@ -767,6 +768,7 @@ fn arn_region(arn: &str) -> String {
     Arn::parse(arn).map(|a| a.region).unwrap_or_default()
 }
 
+#[allow(clippy::type_complexity)]
 fn assemble(
     env: &mut Environment,
     entries: &[FileEntry],
