@@ -258,13 +258,9 @@ pub fn run(cli: Cli) -> i32 {
             action,
             resource,
         } => {
-            let engine = match load_env(&env) {
-                Ok(e) => e,
-                Err(c) => return c,
-            };
-            let context = match ctx.build() {
-                Ok(c) => c,
-                Err(m) => return usage(m),
+            let (engine, context) = match setup(&env, &ctx) {
+                Ok(x) => x,
+                Err(code) => return code,
             };
             let caller = match engine.resolve_caller(&principal) {
                 Ok(c) => c,
@@ -289,13 +285,9 @@ pub fn run(cli: Cli) -> i32 {
             action,
             resource,
         } => {
-            let engine = match load_env(&env) {
-                Ok(e) => e,
-                Err(c) => return c,
-            };
-            let context = match ctx.build() {
-                Ok(c) => c,
-                Err(m) => return usage(m),
+            let (engine, context) = match setup(&env, &ctx) {
+                Ok(x) => x,
+                Err(code) => return code,
             };
             if let Err(m) = check_action(&engine, &action).and_then(|_| check_resource(&resource)) {
                 return usage(m);
@@ -307,13 +299,9 @@ pub fn run(cli: Cli) -> i32 {
             0
         }
         Command::Reach { env, ctx, resource } => {
-            let engine = match load_env(&env) {
-                Ok(e) => e,
-                Err(c) => return c,
-            };
-            let context = match ctx.build() {
-                Ok(c) => c,
-                Err(m) => return usage(m),
+            let (engine, context) = match setup(&env, &ctx) {
+                Ok(x) => x,
+                Err(code) => return code,
             };
             if let Err(m) = check_resource(&resource) {
                 return usage(m);
@@ -328,13 +316,9 @@ pub fn run(cli: Cli) -> i32 {
             role,
             service,
         } => {
-            let engine = match load_env(&env) {
-                Ok(e) => e,
-                Err(c) => return c,
-            };
-            let context = match ctx.build() {
-                Ok(c) => c,
-                Err(m) => return usage(m),
+            let (engine, context) = match setup(&env, &ctx) {
+                Ok(x) => x,
+                Err(code) => return code,
             };
             let caller = match engine.resolve_caller(&principal) {
                 Ok(c) => c,
@@ -369,6 +353,15 @@ pub fn run(cli: Cli) -> i32 {
             }
         }
     }
+}
+
+/// Checks the request context (before the slow load), then loads the environment.
+fn setup(env: &EnvArgs, ctx: &ContextArgs) -> Result<(Engine, UserContext), i32> {
+    let context = ctx.build().map_err(|m| {
+        eprintln!("error: {m}");
+        2
+    })?;
+    Ok((load_env(env)?, context))
 }
 
 /// Writes an answer to stdout; a closed pipe (`| head`) ends quietly.

@@ -16,6 +16,18 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The decision the rule outputs for one request imply: surely allowed → allow,
+    /// possibly allowed → conditional, otherwise deny.
+    pub fn from_conclusion(c: &crate::rules::decide::Conclusion) -> Decision {
+        if c.allow_firm {
+            Decision::Allow
+        } else if c.allow_maybe {
+            Decision::Conditional
+        } else {
+            Decision::Deny
+        }
+    }
+
     /// `allow`, `conditional` or `deny`.
     pub fn as_str(self) -> &'static str {
         match self {

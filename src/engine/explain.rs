@@ -36,6 +36,24 @@ impl Engine {
         }
     }
 
+    /// One residual condition of a conditional answer: `allowed if …` / `denied if …` with
+    /// the statement it came from.
+    pub fn residual_line(&self, h: &StmtHit) -> String {
+        let r = self.reason(h);
+        let verb = if h.effect == effect::DENY {
+            "denied if"
+        } else {
+            "allowed if"
+        };
+        format!(
+            "{verb} {} ({} {} statement {})",
+            h.residual.join(" and "),
+            r.layer,
+            r.policy,
+            r.statement
+        )
+    }
+
     /// Builds the answer for a decided request.
     pub(crate) fn explain(
         &self,
@@ -45,13 +63,7 @@ impl Engine {
         info: &ResourceInfo,
         c: &Conclusion,
     ) -> Answer {
-        let decision = if c.allow_firm {
-            Decision::Allow
-        } else if c.allow_maybe {
-            Decision::Conditional
-        } else {
-            Decision::Deny
-        };
+        let decision = Decision::from_conclusion(c);
         let mut notes = Vec::new();
         // Reasons: allowing statements of the layers that grant, and every deny that matched.
         let mut reasons: Vec<Reason> = hits
@@ -62,19 +74,7 @@ impl Engine {
         reasons.dedup();
         let mut conditions = Vec::new();
         for h in hits.iter().filter(|h| !h.firm) {
-            let r = self.reason(h);
-            let verb = if h.effect == effect::DENY {
-                "denied if"
-            } else {
-                "allowed if"
-            };
-            conditions.push(format!(
-                "{verb} {} ({} {} statement {})",
-                h.residual.join(" and "),
-                r.layer,
-                r.policy,
-                r.statement
-            ));
+            conditions.push(self.residual_line(h));
         }
         if facts.has(flag::GRANTS_UNKNOWN) && decision != Decision::Allow {
             conditions.push(format!(

@@ -409,9 +409,7 @@ impl Engine {
             session_policies: None,
         };
         let mut trust = self.can(&trust_req);
-        if trust.decision == Decision::Deny && trust.blame.iter().all(|b| b.layer != "trust") {
-            // Rephrase the resource-side blame as the trust policy's.
-        }
+        // The service's missing grant is the trust policy's, in the words of P9.
         for b in &mut trust.blame {
             if b.layer == "resource" && b.kind == "no-allow" {
                 b.layer = "trust".into();

@@ -89,7 +89,7 @@ impl Engine {
     ) -> Vec<Direct> {
         let mut uniq: FxHashMap<RequestFacts, u32> = FxHashMap::default();
         let mut batch: Vec<RequestFacts> = Vec::new();
-        let mut per: Vec<(u32, Vec<String>)> = Vec::with_capacity(callers.len());
+        let mut per: Vec<(u32, Vec<super::matching::StmtHit>)> = Vec::with_capacity(callers.len());
         let cache = super::matching::ActionCache::default();
         let mut req = Request {
             caller: Caller::Anonymous,
@@ -101,25 +101,9 @@ impl Engine {
         for n in callers {
             req.caller = self.node_caller(n);
             let (facts, hits, _) = self.request_facts_with(&req, passed_to_service, &cache);
-            let residual: Vec<String> = hits
-                .iter()
-                .filter(|h| !h.firm)
-                .map(|h| {
-                    let r = self.reason(&h.clone());
-                    let verb = if h.effect == crate::rules::decide::effect::DENY {
-                        "denied if"
-                    } else {
-                        "allowed if"
-                    };
-                    format!(
-                        "{verb} {} ({} {} statement {})",
-                        h.residual.join(" and "),
-                        r.layer,
-                        r.policy,
-                        r.statement
-                    )
-                })
-                .collect();
+            // Residuals are rendered only for callers whose answer turns out conditional.
+            let residual: Vec<super::matching::StmtHit> =
+                hits.into_iter().filter(|h| !h.firm).collect();
             let id = *uniq.entry(facts.clone()).or_insert_with(|| {
                 batch.push(facts);
                 (batch.len() - 1) as u32
@@ -130,17 +114,11 @@ impl Engine {
         per.into_iter()
             .map(|(id, residual)| {
                 let c = &concl[id as usize];
-                let decision = if c.allow_firm {
-                    Decision::Allow
-                } else if c.allow_maybe {
-                    Decision::Conditional
-                } else {
-                    Decision::Deny
-                };
+                let decision = Decision::from_conclusion(c);
                 Direct {
                     decision,
                     conditions: if decision == Decision::Conditional {
-                        residual
+                        residual.iter().map(|h| self.residual_line(h)).collect()
                     } else {
                         Vec::new()
                     },
@@ -185,9 +163,8 @@ impl Engine {
                 access.insert(n.clone(), (d.decision, d.conditions, Vec::new()));
             }
         }
-        let actions = Vec::new();
         let t1 = std::time::Instant::now();
-        let principals = self.with_chains(access, ctx, actions);
+        let principals = self.with_chains(access, ctx);
         timing("who-can chains", t1);
         WhoCanAnswer {
             action: action.to_string(),
@@ -211,7 +188,6 @@ impl Engine {
         &self,
         mut access: FxHashMap<Node, (Decision, Vec<String>, Vec<String>)>,
         ctx: &UserContext,
-        _unused: Vec<String>,
     ) -> Vec<PrincipalEntry> {
         // Backward search over the assume-role graph from roles with access.
         let mut edges: Vec<(Node, Node, bool)> = Vec::new();
@@ -478,7 +454,7 @@ impl Engine {
                 }
             }
         }
-        let mut out = self.with_chains(access, ctx, Vec::new());
+        let mut out = self.with_chains(access, ctx);
         let by_name: FxHashMap<String, Vec<(String, String)>> = acts
             .into_iter()
             .map(|(n, v)| (self.node_name(&n), v))
