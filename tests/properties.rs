@@ -1117,6 +1117,46 @@ proptest! {
         prop_assert!(bad.is_empty(), "{} disagreement(s):\n{}\ncontext: {:?}\nenvironment:\n{}", bad.len(), bad.join("\n"), contexts()[m.context], dump(&fs));
     }
 
+    /// a'. The grouped decision of many actions at once (reach) equals deciding each action
+    /// separately, for every caller, on the bucket, its objects and the key.
+    #[test]
+    fn grouped_actions_agree_with_single_actions(m in model()) {
+        use iamdl::engine::whocan::Node;
+        let (engine, fs) = engine_for(&m, 0);
+        let mut callers: Vec<Node> = engine.principal_ids().map(Node::P).collect();
+        callers.push(Node::Anonymous);
+        callers.push(Node::Service("lambda.amazonaws.com".into()));
+        let ctx = UserContext::default();
+        let mut targets: Vec<Target> = engine
+            .env
+            .resources
+            .iter()
+            .filter(|r| r.arn.starts_with("arn:aws:s3:::") || r.arn.contains(":key/"))
+            .map(|r| Target::Exact(r.arn.clone()))
+            .collect();
+        targets.push(Target::Exact("arn:aws:s3:::b1/x".into()));
+        targets.push(Target::Set("arn:aws:s3:::b1/*".into()));
+        let mut bad = Vec::new();
+        for t in &targets {
+            let probe = t.text().replace('*', "x");
+            let names: Vec<String> = engine.catalog.actions_on(&probe).iter().map(|a| a.full_name()).collect();
+            if names.is_empty() {
+                continue;
+            }
+            let grouped = engine.decide_classes(&callers, &names, t, &ctx);
+            for (k, a) in names.iter().enumerate() {
+                let single = engine.decide_many(&callers, a, t, &ctx, None);
+                for (j, d) in single.iter().enumerate() {
+                    let g = &grouped[k][j];
+                    if g.decision != d.decision || g.conditions != d.conditions {
+                        bad.push(format!("{a} on {} for {:?}: grouped {:?} {:?}, single {:?} {:?}", t.text(), callers[j], g.decision, g.conditions, d.decision, d.conditions));
+                    }
+                }
+            }
+        }
+        prop_assert!(bad.is_empty(), "{} disagreement(s):\n{}\nenvironment:\n{}", bad.len(), bad.iter().take(10).cloned().collect::<Vec<_>>().join("\n"), dump(&fs));
+    }
+
     /// b. Adding an Allow statement never lowers an answer.
     #[test]
     fn adding_allow_is_monotone(m in model(), place in place(), st in extra(true)) {

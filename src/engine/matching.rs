@@ -685,9 +685,20 @@ impl ActionIndex {
 pub struct ActionCache {
     action: std::cell::RefCell<String>,
     map: std::cell::RefCell<rustc_hash::FxHashMap<PolicyId, std::rc::Rc<[u32]>>>,
+    /// When set, statements matching ANY of these (lower-case, same-service) actions are
+    /// returned whatever action is asked: one matching pass serves a set of actions (reach).
+    any_of: Option<Vec<String>>,
 }
 
 impl ActionCache {
+    /// A cache that selects the statements naming any of `actions` (one service).
+    pub fn any_of(actions: &[String]) -> ActionCache {
+        ActionCache {
+            any_of: Some(actions.iter().map(|a| a.to_ascii_lowercase()).collect()),
+            ..ActionCache::default()
+        }
+    }
+
     /// Statements of `pol` whose action element matches `action_lc` (lower-case).
     pub fn statements_for(
         &self,
@@ -699,7 +710,7 @@ impl ActionCache {
     }
 
     fn statements(&self, engine: &Engine, pol: PolicyId, action_lc: &str) -> std::rc::Rc<[u32]> {
-        if *self.action.borrow() != action_lc {
+        if self.any_of.is_none() && *self.action.borrow() != action_lc {
             self.map.borrow_mut().clear();
             *self.action.borrow_mut() = action_lc.to_string();
         }
@@ -712,7 +723,13 @@ impl ActionCache {
             .action_index(pol)
             .candidates(svc)
             .into_iter()
-            .filter(|&i| action_in(&p.statements[i as usize], action_lc))
+            .filter(|&i| {
+                let st = &p.statements[i as usize];
+                match &self.any_of {
+                    Some(all) => all.iter().any(|a| action_in(st, a)),
+                    None => action_in(st, action_lc),
+                }
+            })
             .collect();
         self.map.borrow_mut().insert(pol, v.clone());
         v
