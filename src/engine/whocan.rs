@@ -87,27 +87,48 @@ impl Engine {
         ctx: &UserContext,
         passed_to_service: Option<&str>,
     ) -> Vec<Direct> {
+        let cache = super::matching::ActionCache::default();
+        let pairs: Vec<(&Node, &Target)> = callers.iter().map(|n| (n, target)).collect();
+        self.decide_pairs(&pairs, action, ctx, passed_to_service, &cache)
+    }
+
+    /// Decides `action` for each (caller, target) pair with one shared cache of action
+    /// matches and one run of the decision program over the deduplicated fact sets.
+    fn decide_pairs(
+        &self,
+        pairs: &[(&Node, &Target)],
+        action: &str,
+        ctx: &UserContext,
+        passed_to_service: Option<&str>,
+        cache: &super::matching::ActionCache,
+    ) -> Vec<Direct> {
         let mut uniq: FxHashMap<RequestFacts, u32> = FxHashMap::default();
         let mut batch: Vec<RequestFacts> = Vec::new();
-        let mut per: Vec<(u32, Vec<super::matching::StmtHit>)> = Vec::with_capacity(callers.len());
-        let cache = super::matching::ActionCache::default();
+        let mut per: Vec<(u32, Vec<super::matching::StmtHit>)> = Vec::with_capacity(pairs.len());
         let mut req = Request {
             caller: Caller::Anonymous,
             action: action.to_string(),
-            target: target.clone(),
+            target: Target::Exact(String::new()),
             context: ctx.clone(),
             session_policies: None,
         };
-        for n in callers {
+        for (n, t) in pairs {
             req.caller = self.node_caller(n);
-            let (facts, hits, _) = self.request_facts_with(&req, passed_to_service, &cache);
+            if req.target != **t {
+                req.target = (*t).clone();
+            }
+            let (facts, hits, _) = self.request_facts_with(&req, passed_to_service, cache);
             // Residuals are rendered only for callers whose answer turns out conditional.
             let residual: Vec<super::matching::StmtHit> =
                 hits.into_iter().filter(|h| !h.firm).collect();
-            let id = *uniq.entry(facts.clone()).or_insert_with(|| {
-                batch.push(facts);
-                (batch.len() - 1) as u32
-            });
+            let id = match uniq.get(&facts) {
+                Some(&id) => id,
+                None => {
+                    batch.push(facts.clone());
+                    uniq.insert(facts, (batch.len() - 1) as u32);
+                    (batch.len() - 1) as u32
+                }
+            };
             per.push((id, residual));
         }
         let concl = decide(&batch);
@@ -393,13 +414,13 @@ impl Engine {
     ) -> Vec<PrincipalEntry> {
         // Backward search over the assume-role graph from roles with access.
         let mut edges: Vec<(Node, Node, bool)> = Vec::new();
-        let mut queue: VecDeque<usize> = VecDeque::new();
+        let mut queue: Vec<usize> = Vec::new();
         let mut seen: FxHashSet<usize> = FxHashSet::default();
         for n in access.keys() {
             if let Node::P(p) = n {
                 if let PrincipalKind::Role(r) = self.principal(*p).kind {
                     if seen.insert(r as usize) {
-                        queue.push_back(r as usize);
+                        queue.push(r as usize);
                     }
                 }
             }
@@ -411,18 +432,53 @@ impl Engine {
         };
         let tq = std::time::Instant::now();
         let mut visited = 0usize;
-        while let Some(r) = queue.pop_front() {
-            visited += 1;
-            for (caller, firm) in self.assumers_among(r, ctx, &capable) {
+        // Level by level: the assumers of a whole frontier are decided in one batch.
+        let cache = super::matching::ActionCache::default();
+        let mut frontier: Vec<usize> = queue;
+        while !frontier.is_empty() {
+            visited += frontier.len();
+            let role_targets: Vec<(Node, Target)> = frontier
+                .iter()
+                .map(|&r| {
+                    (
+                        Node::P(self.role_pid(r)),
+                        Target::Exact(self.env.roles[r].arn.clone()),
+                    )
+                })
+                .collect();
+            let mut owners: Vec<usize> = Vec::new();
+            let mut cands: Vec<Node> = Vec::new();
+            for (k, &r) in frontier.iter().enumerate() {
+                for c in self.assumer_candidates(r, &capable) {
+                    owners.push(k);
+                    cands.push(c);
+                }
+            }
+            let pairs: Vec<(&Node, &Target)> = cands
+                .iter()
+                .zip(&owners)
+                .map(|(c, &k)| (c, &role_targets[k].1))
+                .collect();
+            let ds = self.decide_pairs(&pairs, "sts:AssumeRole", ctx, None, &cache);
+            let mut next: Vec<usize> = Vec::new();
+            for ((caller, &k), d) in cands.into_iter().zip(&owners).zip(ds) {
+                if d.decision == Decision::Deny {
+                    continue;
+                }
                 if let Node::P(p) = &caller {
                     if let PrincipalKind::Role(cr) = self.principal(*p).kind {
                         if seen.insert(cr as usize) {
-                            queue.push_back(cr as usize);
+                            next.push(cr as usize);
                         }
                     }
                 }
-                edges.push((caller, Node::P(self.role_pid(r)), firm));
+                edges.push((
+                    caller,
+                    role_targets[k].0.clone(),
+                    d.decision == Decision::Allow,
+                ));
             }
+            frontier = next;
         }
         timing(
             &format!("chains: {visited} roles searched, {} edges", edges.len()),
@@ -550,7 +606,11 @@ impl Engine {
     }
 
     /// As [`Engine::assumers`], with the account-wide candidates filtered by `capable`.
-    fn assumers_among(&self, r: usize, ctx: &UserContext, capable: &[bool]) -> Vec<(Node, bool)> {
+    /// The callers a role's trust policy may let in (before deciding): the principals and
+    /// services it names, every principal of a named account that may call sts:AssumeRole by
+    /// its identity policies (`capable`), and for `*` every such principal plus the role's own
+    /// account.
+    fn assumer_candidates(&self, r: usize, capable: &[bool]) -> Vec<Node> {
         let role = &self.env.roles[r];
         let trust = self.env.policy(role.trust);
         let mut cands: Vec<Node> = Vec::new();
@@ -609,7 +669,12 @@ impl Engine {
         }
         cands.sort();
         cands.dedup();
-        let target = Target::Exact(role.arn.clone());
+        cands
+    }
+
+    fn assumers_among(&self, r: usize, ctx: &UserContext, capable: &[bool]) -> Vec<(Node, bool)> {
+        let cands = self.assumer_candidates(r, capable);
+        let target = Target::Exact(self.env.roles[r].arn.clone());
         let ds = self.decide_many(&cands, "sts:AssumeRole", &target, ctx, None);
         cands
             .into_iter()
