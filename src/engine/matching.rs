@@ -596,9 +596,13 @@ impl Engine {
                             return (Tri::True, strength::ENTITY);
                         }
                         let role = &self.env.roles[ri as usize];
-                        let prefix =
-                            format!("arn:aws:sts::{}:assumed-role/{}/", role.account, role.name);
-                        match x.strip_prefix(&prefix) {
+                        let session_of_role = x
+                            .strip_prefix("arn:aws:sts::")
+                            .and_then(|r| r.strip_prefix(role.account.as_str()))
+                            .and_then(|r| r.strip_prefix(":assumed-role/"))
+                            .and_then(|r| r.strip_prefix(role.name.as_str()))
+                            .and_then(|r| r.strip_prefix('/'));
+                        match session_of_role {
                             Some(s) => match session {
                                 Some(mine) if mine == s => (Tri::True, strength::SESSION),
                                 Some(_) => (Tri::False, strength::NONE),

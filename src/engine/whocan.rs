@@ -695,7 +695,9 @@ impl Engine {
         }
         let mut access: FxHashMap<Node, (Decision, Vec<String>, Vec<String>)> =
             FxHashMap::default();
-        let mut acts: FxHashMap<Node, Vec<(String, String)>> = FxHashMap::default();
+        // Per caller, the indices (into `all`) of the actions it may perform.
+        let mut acts: FxHashMap<Node, Vec<u32>> = FxHashMap::default();
+        let mut all: Vec<(String, String)> = Vec::new();
         for t in &targets {
             let probe = if let Target::Set(s) = t {
                 s.replace('*', "x")
@@ -718,6 +720,13 @@ impl Engine {
                 ),
                 tc,
             );
+            let base = all.len() as u32;
+            all.extend(
+                actions
+                    .iter()
+                    .zip(&names)
+                    .map(|(a, n)| (n.clone(), a.access.as_str().to_string())),
+            );
             let reps: Vec<String> = classes.iter().map(|c| names[c[0]].clone()).collect();
             let decided = self.decide_classes(&callers, &reps, t, ctx);
             for (class, ds) in classes.into_iter().zip(decided) {
@@ -726,16 +735,13 @@ impl Engine {
                         continue;
                     }
                     let list = acts.entry(n.clone()).or_default();
-                    for &k in &class {
-                        list.push((names[k].clone(), actions[k].access.as_str().to_string()));
-                    }
-                    let e = access.entry(n.clone()).or_insert((
-                        d.decision,
-                        d.conditions.clone(),
-                        Vec::new(),
-                    ));
-                    if d.decision < e.0 {
-                        *e = (d.decision, d.conditions, Vec::new());
+                    list.extend(class.iter().map(|&k| base + k as u32));
+                    match access.get_mut(n) {
+                        Some(e) if d.decision < e.0 => *e = (d.decision, d.conditions, Vec::new()),
+                        Some(_) => {}
+                        None => {
+                            access.insert(n.clone(), (d.decision, d.conditions, Vec::new()));
+                        }
                     }
                 }
             }
@@ -743,7 +749,7 @@ impl Engine {
         let tc = std::time::Instant::now();
         let mut out = self.with_chains(access, ctx);
         timing("reach: chains", tc);
-        let by_name: FxHashMap<String, Vec<(String, String)>> = acts
+        let by_name: FxHashMap<String, Vec<u32>> = acts
             .into_iter()
             .map(|(n, v)| (self.node_name(&n), v))
             .collect();
@@ -754,10 +760,10 @@ impl Engine {
                 e.via.last().cloned()
             };
             if let Some(v) = src.and_then(|s| by_name.get(&s)) {
-                let mut a: Vec<String> = v.iter().map(|(n, _)| n.clone()).collect();
+                let mut a: Vec<String> = v.iter().map(|&k| all[k as usize].0.clone()).collect();
                 a.sort();
                 a.dedup();
-                let mut l: Vec<String> = v.iter().map(|(_, l)| l.clone()).collect();
+                let mut l: Vec<String> = v.iter().map(|&k| all[k as usize].1.clone()).collect();
                 l.sort();
                 l.dedup();
                 e.actions = a;
