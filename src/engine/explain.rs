@@ -124,7 +124,7 @@ impl Engine {
         } else {
             self.blame(req, facts, hits, info, c)
         };
-        Answer {
+        let mut a = Answer {
             principal: self.caller_name(&req.caller),
             action: req.action.clone(),
             resource: req.target.text().to_string(),
@@ -133,7 +133,10 @@ impl Engine {
             reasons,
             blame,
             notes,
-        }
+            proof: ProofNode::default(),
+        };
+        a.proof = a.build_proof();
+        a
     }
 
     /// X7: every failing layer, explicit before implicit, each in evaluation order.
