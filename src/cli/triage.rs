@@ -250,7 +250,7 @@ pub fn render_error(t: &ErrorTriage, f: Format) -> String {
             let p = &t.parsed;
             let mut s = String::new();
             s.push_str(&format!(
-                "error: {} {} on {}\n",
+                "message: {} {} on {}\n",
                 p.principal.as_deref().unwrap_or("?"),
                 p.action.as_deref().unwrap_or("?"),
                 p.resource.as_deref().unwrap_or("?")

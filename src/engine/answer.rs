@@ -167,9 +167,18 @@ impl Answer {
             layers.dedup();
             layers.sort();
             layers.dedup();
-            let mut node = ProofNode::leaf("allowed by");
+            let mut node = ProofNode::leaf(if self.decision == Decision::Allow {
+                "allowed by"
+            } else {
+                "matching Allow statements (not enough on their own)"
+            });
             for l in layers {
-                let mut ln = ProofNode::leaf(format!("a {l} allows it"));
+                let article = if l.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                let mut ln = ProofNode::leaf(format!("{article} {l} allows it"));
                 ln.layer = Some(l.clone());
                 ln.children = allows
                     .iter()

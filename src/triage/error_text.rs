@@ -57,10 +57,13 @@ pub struct ParsedError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// The caller as printed (a session ARN stays a session ARN here).
+    #[serde(skip)]
     pub principal: Option<String>,
     /// The action, service prefix lower-cased (`SNS:Publish` → `sns:Publish`).
+    #[serde(skip)]
     pub action: Option<String>,
     /// The resource, quotes removed; `None` when the message omits it.
+    #[serde(skip)]
     pub resource: Option<String>,
     /// The layer AWS named: `identity`, `resource`, `boundary`, `session`, `scp`, `rcp`, `vpce`, `trust`.
     #[serde(skip_serializing_if = "Option::is_none")]

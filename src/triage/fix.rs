@@ -35,6 +35,43 @@ pub enum Apply {
     None,
 }
 
+/// A policy statement to paste, with the elements in the order AWS documents them.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StatementJson {
+    /// `Sid`.
+    #[serde(rename = "Sid", skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// `Effect` (always `Allow` for a fix).
+    #[serde(rename = "Effect")]
+    pub effect: String,
+    /// `Principal`, for resource and trust policies.
+    #[serde(rename = "Principal", skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Value>,
+    /// `Action`: exactly the denied action.
+    #[serde(rename = "Action")]
+    pub action: String,
+    /// `Resource`: exactly the denied resource (absent in trust policies).
+    #[serde(rename = "Resource", skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// `Condition`.
+    #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Value>,
+}
+
+impl StatementJson {
+    /// An Allow of `action` on `resource` with a Sid made from the action.
+    pub fn allow(action: &str, resource: Option<&str>) -> StatementJson {
+        StatementJson {
+            sid: Some(sid_for(action)),
+            effect: "Allow".into(),
+            principal: None,
+            action: action.to_string(),
+            resource: resource.map(str::to_string),
+            condition: None,
+        }
+    }
+}
+
 /// One proposed fix.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fix {
@@ -46,7 +83,7 @@ pub struct Fix {
     pub how: String,
     /// The statement to add (ready to paste), when an added statement fixes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<Value>,
+    pub statement: Option<StatementJson>,
     /// The equivalent CLI command (`aws lambda add-permission …`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cli: Option<String>,
@@ -163,15 +200,11 @@ pub fn propose(engine: &Engine, check: &Check, answer: &Answer) -> Vec<Fix> {
                     PrincipalKind::User(u) => (Apply::UserInline(u as usize), "user"),
                     PrincipalKind::Root => continue,
                 };
-                let mut st = json!({
-                    "Sid": sid_for(&action),
-                    "Effect": "Allow",
-                    "Action": action,
-                    "Resource": resource,
-                });
+                let mut st = StatementJson::allow(&action, Some(&resource));
                 if action.eq_ignore_ascii_case("iam:PassRole") {
                     if let Some(svc) = &check.passed_to_service {
-                        st["Condition"] = json!({"StringEquals": {"iam:PassedToService": svc}});
+                        st.condition =
+                            Some(json!({"StringEquals": {"iam:PassedToService": svc}}));
                     }
                 }
                 let mut how = format!(
@@ -225,17 +258,15 @@ pub fn propose(engine: &Engine, check: &Check, answer: &Answer) -> Vec<Fix> {
                 } else {
                     (None, vec![])
                 };
-                let mut st = json!({"Sid": sid_for(&action), "Effect": "Allow", "Principal": principal, "Action": action});
-                if res.kind == ResourceKind::IamRole {
-                    // Trust policies carry no Resource.
-                } else if res.kind == ResourceKind::KmsKey {
-                    st["Resource"] = json!("*");
-                } else {
-                    st["Resource"] = json!(resource);
-                }
-                if let Some(c) = &cond {
-                    st["Condition"] = c.clone();
-                }
+                // Trust policies carry no Resource; in a key policy `*` means the key itself.
+                let res_elem = match res.kind {
+                    ResourceKind::IamRole => None,
+                    ResourceKind::KmsKey => Some("*"),
+                    _ => Some(resource.as_str()),
+                };
+                let mut st = StatementJson::allow(&action, res_elem);
+                st.principal = Some(principal.clone());
+                st.condition = cond.clone();
                 let (target, apply, how) = if res.kind == ResourceKind::IamRole {
                     let role = engine.role_by_arn(&res.arn);
                     (
@@ -282,7 +313,7 @@ pub fn propose(engine: &Engine, check: &Check, answer: &Answer) -> Vec<Fix> {
                     layer: "boundary".into(),
                     target: policy_label(engine, bnd),
                     how: format!("the permissions boundary {} of {} does not allow {action}: add this statement to it (a boundary only caps: it grants nothing by itself, and every principal using it gets the same ceiling)", policy_label(engine, bnd), engine.principal(*pid).arn),
-                    statement: Some(json!({"Sid": sid_for(&action), "Effect": "Allow", "Action": action, "Resource": resource})),
+                    statement: Some(StatementJson::allow(&action, Some(&resource))),
                     cli: None,
                     cloudformation: None,
                     request_context: vec![],
@@ -299,7 +330,7 @@ pub fn propose(engine: &Engine, check: &Check, answer: &Answer) -> Vec<Fix> {
                     layer: "scp".into(),
                     target: levels.join(", "),
                     how: format!("no SCP allows {action} at {}: add this statement to the allow-list SCP attached there (or attach a new SCP with it); every account below that level gets the same allowance", levels.join(", ")),
-                    statement: Some(json!({"Sid": sid_for(&action), "Effect": "Allow", "Action": action, "Resource": "*"})),
+                    statement: Some(StatementJson::allow(&action, Some("*"))),
                     cli: None,
                     cloudformation: None,
                     request_context: vec![],
@@ -311,7 +342,7 @@ pub fn propose(engine: &Engine, check: &Check, answer: &Answer) -> Vec<Fix> {
                 layer: "session".into(),
                 target: answer.principal.clone(),
                 how: format!("the session policy passed to sts:AssumeRole when this session was created must also allow {action}; start a new session with it"),
-                statement: Some(json!({"Effect": "Allow", "Action": action, "Resource": resource})),
+                statement: Some(StatementJson::allow(&action, Some(&resource))),
                 cli: None,
                 cloudformation: None,
                 request_context: vec![],
@@ -392,7 +423,7 @@ fn lambda_permission(
 }
 
 /// Parses one statement as a policy of `kind`, for insertion into the environment.
-fn parse_statement(st: &Value, kind: PolicyKind, name: &str) -> Option<crate::iam::Policy> {
+fn parse_statement(st: &StatementJson, kind: PolicyKind, name: &str) -> Option<crate::iam::Policy> {
     let doc = json!({"Version": "2012-10-17", "Statement": [st]});
     let src = DocSource {
         file: "(iamdl fix)".into(),
@@ -405,7 +436,7 @@ fn parse_statement(st: &Value, kind: PolicyKind, name: &str) -> Option<crate::ia
 }
 
 /// Appends the statement of `st` to policy `id`.
-fn append(env: &mut Environment, id: PolicyId, st: &Value) -> bool {
+fn append(env: &mut Environment, id: PolicyId, st: &StatementJson) -> bool {
     let kind = env.policy(id).kind;
     let Some(parsed) = parse_statement(st, kind, "fix") else {
         return false;

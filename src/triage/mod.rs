@@ -270,14 +270,7 @@ fn side_effects(before: &Engine, after: &Engine, checks: &[Check], fixes: &[Fix]
         .iter()
         .filter(|f| f.applied)
         .filter_map(|f| f.statement.as_ref())
-        .flat_map(|s| match &s["Action"] {
-            serde_json::Value::String(a) => vec![a.clone()],
-            serde_json::Value::Array(v) => v
-                .iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
-            _ => vec![],
-        })
+        .map(|s| s.action.clone())
         .filter_map(|a| a.split_once(':').map(|(s, _)| s.to_ascii_lowercase()))
         .collect();
     services.sort();
