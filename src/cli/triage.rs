@@ -142,9 +142,15 @@ fn render_blame(b: &[BlameEntry], by: &str) -> String {
             .as_deref()
             .map(|p| format!(" — {p}"))
             .unwrap_or_default();
-        s.push_str(&format!("{by}[{}] {}: {}{pol}\n", e.layer, e.kind, e.message));
+        s.push_str(&format!(
+            "{by}[{}] {}: {}{pol}\n",
+            e.layer, e.kind, e.message
+        ));
         if !e.statements.is_empty() {
-            s.push_str(&format!("{by}    statements: {}\n", e.statements.join(", ")));
+            s.push_str(&format!(
+                "{by}    statements: {}\n",
+                e.statements.join(", ")
+            ));
         }
     }
     s
@@ -262,7 +268,10 @@ pub fn render_error(t: &ErrorTriage, f: Format) -> String {
                 ));
             }
             if !p.detail.rest.is_empty() {
-                s.push_str(&format!("  unparsed rest of the message: {}\n", p.detail.rest));
+                s.push_str(&format!(
+                    "  unparsed rest of the message: {}\n",
+                    p.detail.rest
+                ));
             }
             s.push_str(&format!(
                 "reproduced: {} — {}\n",
@@ -352,7 +361,10 @@ pub fn render_needs(n: &NeedsAnswer, f: Format) -> String {
                 .collect::<Vec<_>>(),
         ),
         Format::Table => {
-            let mut s = format!("{} needs, to {} on {}:\n", n.principal, n.action, n.resource);
+            let mut s = format!(
+                "{} needs, to {} on {}:\n",
+                n.principal, n.action, n.resource
+            );
             for (i, r) in n.requirements.iter().enumerate() {
                 s.push_str(&format!(
                     "{}. [{}] {} ({})\n",

@@ -160,7 +160,11 @@ impl Answer {
             self.action,
             self.resource
         ));
-        let allows: Vec<&Reason> = self.reasons.iter().filter(|r| r.effect == "Allow").collect();
+        let allows: Vec<&Reason> = self
+            .reasons
+            .iter()
+            .filter(|r| r.effect == "Allow")
+            .collect();
         let denies: Vec<&Reason> = self.reasons.iter().filter(|r| r.effect == "Deny").collect();
         if !allows.is_empty() {
             let mut layers: Vec<String> = allows.iter().map(|r| r.layer.clone()).collect();

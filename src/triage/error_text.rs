@@ -321,7 +321,10 @@ mod tests {
             p.principal.as_deref(),
             Some("arn:aws:sts::111111111111:assumed-role/lambda-exec/fn")
         );
-        assert_eq!(p.resource.as_deref(), Some("arn:aws:iam::111111111111:role/x"));
+        assert_eq!(
+            p.resource.as_deref(),
+            Some("arn:aws:iam::111111111111:role/x")
+        );
         assert_eq!(p.rest, "");
     }
 

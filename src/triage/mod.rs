@@ -319,7 +319,7 @@ fn side_effects(before: &Engine, after: &Engine, checks: &[Check], fixes: &[Fix]
                 .unwrap_or(Decision::Deny);
             let through_caller = e.principal == caller
                 || e.principal == caller_role
-                || e.via.iter().any(|v| *v == caller_role);
+                || e.via.contains(&caller_role);
             if prev != e.decision && !through_caller {
                 changed.push(Change {
                     principal: e.principal.clone(),
@@ -425,18 +425,14 @@ pub fn explain_error(
 ) -> Result<ErrorTriage, String> {
     let principal = ov.principal.clone().or(parsed.principal.clone());
     let action = ov.action.clone().or(parsed.action.clone());
-    let resource = ov
-        .resource
-        .clone()
-        .or(parsed.resource.clone())
-        .or_else(|| {
-            // Actions without resource types are requested on `*` (M6).
-            action
-                .as_deref()
-                .and_then(|a| engine.catalog.action(a))
-                .filter(|ai| ai.resource_types.is_empty())
-                .map(|_| "*".to_string())
-        });
+    let resource = ov.resource.clone().or(parsed.resource.clone()).or_else(|| {
+        // Actions without resource types are requested on `*` (M6).
+        action
+            .as_deref()
+            .and_then(|a| engine.catalog.action(a))
+            .filter(|ai| ai.resource_types.is_empty())
+            .map(|_| "*".to_string())
+    });
     let need = |what: &str, flag: &str| {
         format!(
             "the message does not say the {what}: give it with {flag} (shape {:?})",
@@ -479,7 +475,12 @@ pub fn explain_error(
             &resource,
         ));
     } else {
-        let mut c = Check::new("the call in the message", caller.clone(), &action, &resource);
+        let mut c = Check::new(
+            "the call in the message",
+            caller.clone(),
+            &action,
+            &resource,
+        );
         c.req.context = ov.context.clone();
         if action.eq_ignore_ascii_case("iam:PassRole") {
             c.passed_to_service = parsed
@@ -599,7 +600,8 @@ fn agreement(
         }
     }
     if blame.len() > 1 {
-        differences.push("AWS names one failing layer; iamdl lists every failing layer (X7)".into());
+        differences
+            .push("AWS names one failing layer; iamdl lists every failing layer (X7)".into());
     }
     true
 }
