@@ -565,3 +565,36 @@ fn can_json_carries_proof_tree() {
         "{line}"
     );
 }
+
+/// A KMS-encrypted object: the key policy must allow; naming the role there suffices (E8), so
+/// the identity statement for kms:Decrypt is not proposed.
+#[test]
+fn kms_encrypted_object_needs_key_policy() {
+    let key = "arn:aws:kms:us-east-1:111111111111:key/5c0f4a1e-7b9d-4e2a-9c83-2f6d1e0b7a45";
+    let v = case(
+        "kms-needs",
+        &[
+            "needs",
+            "--env",
+            &env_of("demo"),
+            "role/orders-etl-role",
+            "s3:GetObject",
+            "arn:aws:s3:::acme-orders-data-111111111111/2026/01/orders.csv",
+            "--kms-key",
+            key,
+        ],
+    );
+    let kms = &v["requirements"][1];
+    assert_eq!(kms["action"], "kms:Decrypt");
+    assert_eq!(kms["status"], "missing");
+    let fixes = kms["fixes"].as_array().expect("fixes");
+    assert_eq!(fixes.len(), 1, "{fixes:#?}");
+    assert_eq!(fixes[0]["layer"], "resource");
+    assert_eq!(
+        fixes[0]["statement"]["Principal"]["AWS"],
+        "arn:aws:iam::111111111111:role/orders-etl-role"
+    );
+    assert_eq!(fixes[0]["statement"]["Action"], "kms:Decrypt");
+    assert_eq!(v["all_met_after_fix"], true);
+    no_side_effects(&v);
+}

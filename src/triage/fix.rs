@@ -73,7 +73,7 @@ impl StatementJson {
 }
 
 /// One proposed fix.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Fix {
     /// The layer it repairs: `identity`, `resource`, `trust`, `boundary`, `scp`, `session`, …
     pub layer: String,
@@ -516,4 +516,37 @@ pub fn apply(env: &mut Environment, fixes: &mut [Fix]) -> usize {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sids_are_alphanumeric() {
+        assert_eq!(
+            sid_for("cloudwatch:GetMetricStatistics"),
+            "AllowCloudwatchGetMetricStatistics"
+        );
+        assert_eq!(sid_for("s3-object-lambda:Get*"), "AllowS3objectlambdaGet");
+    }
+
+    /// A statement parsed for insertion keeps its elements, and appending renumbers it.
+    #[test]
+    fn statements_parse_and_append() {
+        let mut st = StatementJson::allow("s3:GetObject", Some("arn:aws:s3:::b/k"));
+        st.principal = Some(json!({"AWS": "arn:aws:iam::111111111111:role/r"}));
+        st.condition = Some(json!({"StringEquals": {"aws:SourceAccount": "111111111111"}}));
+        let p = parse_statement(&st, PolicyKind::Resource(ResourceKind::S3Bucket), "t")
+            .expect("parses");
+        assert_eq!(p.statements.len(), 1);
+        assert_eq!(p.statements[0].sid.as_deref(), Some("AllowS3GetObject"));
+        assert_eq!(p.statements[0].conditions.len(), 1);
+        let mut env = Environment::default();
+        let id = env.add_policy(p);
+        assert!(append(&mut env, id, &st));
+        assert_eq!(env.policy(id).statements[1].index, 1);
+        // An identity policy may not carry a Principal (G10): the fix is refused, not inserted.
+        assert!(parse_statement(&st, PolicyKind::Inline, "t").is_none());
+    }
 }

@@ -217,6 +217,65 @@ pub struct SideEffects {
     pub scope: String,
 }
 
+/// The environment with the fixes applied, as a new engine (`None` when none applies).
+fn fixed_engine(engine: &Engine, fixes: &mut [Fix]) -> Option<Engine> {
+    let mut env = engine.env.clone();
+    if fix::apply(&mut env, fixes) == 0 {
+        return None;
+    }
+    Some(Engine::new(env))
+}
+
+/// A check with the request context the applied fixes' conditions expect (service principals).
+fn with_fix_context(c: &Check, fixes: &[Fix]) -> Check {
+    let mut c2 = c.clone();
+    for f in fixes.iter().filter(|f| f.applied) {
+        for (k, v) in &f.request_context {
+            if matches!(c2.req.caller, Caller::Service(_))
+                && !c2.req.context.values.contains_key(&k.to_ascii_lowercase())
+            {
+                c2.req.context.add(k, v);
+            }
+        }
+    }
+    c2
+}
+
+/// Drops every fix the others make unnecessary (greedy, in order): for example the identity
+/// statement when a key policy statement naming the role directly suffices (E8, M12). The
+/// decisions of all checks with the kept fixes equal those with all of them.
+pub fn minimize(engine: &Engine, checks: &[Check], fixes: Vec<Fix>) -> Vec<Fix> {
+    let decisions = |fs: &[Fix]| -> Option<Vec<Decision>> {
+        let mut fs = fs.to_vec();
+        let e = fixed_engine(engine, &mut fs)?;
+        Some(
+            checks
+                .iter()
+                .map(|c| evaluate(&e, &with_fix_context(c, &fs)).decision)
+                .collect(),
+        )
+    };
+    let Some(full) = decisions(&fixes) else {
+        return fixes;
+    };
+    let mut keep = fixes;
+    let mut i = 0;
+    while i < keep.len() {
+        if keep[i].apply == fix::Apply::None || keep[i].statement.is_none() {
+            i += 1;
+            continue;
+        }
+        let mut trial = keep.clone();
+        trial.remove(i);
+        if decisions(&trial).as_ref() == Some(&full) {
+            keep = trial;
+        } else {
+            i += 1;
+        }
+    }
+    keep
+}
+
 /// Applies the fixes to a clone of the environment, re-runs the checks and compares access.
 /// Returns the new engine's answers (one per check) and the side-effect comparison.
 pub fn after_fix(
@@ -224,25 +283,11 @@ pub fn after_fix(
     checks: &[Check],
     fixes: &mut [Fix],
 ) -> Option<(Vec<Answer>, SideEffects)> {
-    let mut env = engine.env.clone();
-    if fix::apply(&mut env, fixes) == 0 {
-        return None;
-    }
-    let fixed = Engine::new(env);
-    let mut answers = Vec::new();
-    for c in checks {
-        let mut c2 = c.clone();
-        for f in fixes.iter().filter(|f| f.applied) {
-            for (k, v) in &f.request_context {
-                if matches!(c2.req.caller, Caller::Service(_))
-                    && !c2.req.context.values.contains_key(&k.to_ascii_lowercase())
-                {
-                    c2.req.context.add(k, v);
-                }
-            }
-        }
-        answers.push(evaluate(&fixed, &c2));
-    }
+    let fixed = fixed_engine(engine, fixes)?;
+    let answers = checks
+        .iter()
+        .map(|c| evaluate(&fixed, &with_fix_context(c, fixes)))
+        .collect();
     Some((answers, side_effects(engine, &fixed, checks, fixes)))
 }
 
@@ -317,9 +362,8 @@ fn side_effects(before: &Engine, after: &Engine, checks: &[Check], fixes: &[Fix]
                 .find(|x| x.principal == e.principal)
                 .map(|x| x.decision)
                 .unwrap_or(Decision::Deny);
-            let through_caller = e.principal == caller
-                || e.principal == caller_role
-                || e.via.contains(&caller_role);
+            let through_caller =
+                e.principal == caller || e.principal == caller_role || e.via.contains(&caller_role);
             if prev != e.decision && !through_caller {
                 changed.push(Change {
                     principal: e.principal.clone(),
@@ -508,6 +552,7 @@ pub fn explain_error(
             fixes.extend(fix::propose(engine, c, a));
         }
     }
+    let mut fixes = minimize(engine, &checks, fixes);
     let agrees = agreement(&parsed, decision, &blame, &answers, &mut differences);
     let (after, side) = match after_fix(engine, &checks, &mut fixes) {
         Some((a, s)) => (Some(a), Some(s)),

@@ -356,17 +356,22 @@ pub fn needs(
             }
         })
         .collect();
-    let mut all_fixes: Vec<Fix> = fixes_per_check.iter().flatten().cloned().collect();
-    let after = after_fix(engine, &checks, &mut all_fixes);
-    // Copy the applied flags back.
-    let mut it = all_fixes.iter();
+    let all_fixes: Vec<Fix> = fixes_per_check.iter().flatten().cloned().collect();
+    let mut kept = super::minimize(engine, &checks, all_fixes);
+    let after = after_fix(engine, &checks, &mut kept);
+    // Keep the needed fixes only, with their applied flags.
     for fs in fixes_per_check.iter_mut() {
-        for f in fs.iter_mut() {
-            if let Some(g) = it.next() {
-                f.applied = g.applied;
+        fs.retain_mut(|f| {
+            let mut probe = f.clone();
+            probe.applied = true;
+            let hit = kept.iter().any(|g| *g == probe || *g == *f);
+            if hit {
+                f.applied = kept.iter().any(|g| *g == probe);
             }
-        }
+            hit
+        });
     }
+    notes.push("dependent actions are not listed: the vendored IAM action catalog has none (the source data carries no dependent_actions, see data/README.md)".into());
     let mut requirements = Vec::new();
     for row in &rows {
         let c = &checks[row.check];
