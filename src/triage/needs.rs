@@ -364,9 +364,9 @@ pub fn needs(
         fs.retain_mut(|f| {
             let mut probe = f.clone();
             probe.applied = true;
-            let hit = kept.iter().any(|g| *g == probe || *g == *f);
+            let hit = kept.contains(&probe) || kept.contains(f);
             if hit {
-                f.applied = kept.iter().any(|g| *g == probe);
+                f.applied = kept.contains(&probe);
             }
             hit
         });
