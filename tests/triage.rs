@@ -598,3 +598,35 @@ fn kms_encrypted_object_needs_key_policy() {
     assert_eq!(v["all_met_after_fix"], true);
     no_side_effects(&v);
 }
+
+/// Chained access carries each hop with its own proof.
+#[test]
+fn role_chain_hops_have_their_own_proofs() {
+    let v = case(
+        "chain-needs",
+        &[
+            "needs",
+            "--env",
+            &env_of("03-cross-account-chain"),
+            "role/ingest-fn",
+            "s3:PutObject",
+            "arn:aws:s3:::b-data-222222222222/x",
+        ],
+    );
+    let chains = v["through_role_chains"].as_array().expect("chains");
+    assert!(!chains.is_empty());
+    let c = &chains[0];
+    assert!(s(c, "/claim").starts_with("ALLOW"), "{c:#}");
+    let hop = &c["children"][0];
+    assert!(s(hop, "/claim").starts_with("hop 1: ALLOW"), "{hop:#}");
+    // The hop's proof names the trust policy statement and the identity statement.
+    let text = hop.to_string();
+    assert!(text.contains("AssumeWritersInB"), "{text}");
+    assert!(
+        text.contains("trust policy of arn:aws:iam::222222222222:role/writer"),
+        "{text}"
+    );
+    let last = &c["children"][chains[0]["children"].as_array().map_or(1, Vec::len) - 1];
+    assert!(s(last, "/claim").starts_with("then: ALLOW"), "{last:#}");
+    assert!(last.to_string().contains("allowed by"), "{last:#}");
+}

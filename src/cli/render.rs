@@ -145,6 +145,11 @@ pub fn answer(a: &Answer, f: Format) -> String {
 
 /// Renders the proof tree of an answer as an indented tree (children below their claim).
 pub fn proof_tree(a: &Answer) -> String {
+    proof_node_tree(&a.proof)
+}
+
+/// Renders a proof tree (of an answer, or of a role chain) indented by four spaces.
+pub fn proof_node_tree(root: &ProofNode) -> String {
     fn walk(n: &ProofNode, prefix: &str, last: bool, top: bool, out: &mut String) {
         let (mark, cont) = if top {
             ("", "")
@@ -164,7 +169,7 @@ pub fn proof_tree(a: &Answer) -> String {
         }
     }
     let mut out = String::new();
-    walk(&a.proof, "    ", true, true, &mut out);
+    walk(root, "    ", true, true, &mut out);
     out
 }
 

@@ -397,6 +397,10 @@ pub fn render_needs(n: &NeedsAnswer, f: Format) -> String {
             if let Some(se) = &n.side_effects {
                 s.push_str(&render_side(se, ""));
             }
+            for p in &n.through_role_chains {
+                s.push_str("reachable anyway through a role chain:\n");
+                s.push_str(&super::render::proof_node_tree(p));
+            }
             for note in &n.notes {
                 s.push_str(&format!("note: {note}\n"));
             }

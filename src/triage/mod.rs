@@ -13,7 +13,7 @@ pub mod error_text;
 pub mod fix;
 pub mod needs;
 
-use crate::engine::answer::{Answer, Decision};
+use crate::engine::answer::{Answer, Decision, ProofNode};
 use crate::engine::request::{Caller, Request, Target, UserContext};
 use crate::engine::Engine;
 use error_text::{ParsedError, Shape};
@@ -186,7 +186,9 @@ pub struct CheckResult {
     /// The decision with the fixes applied (absent when nothing was applied).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_fix_decision: Option<Decision>,
-    /// The full answer with its proof.
+    /// The proof tree of the decision on the loaded environment.
+    pub proof: ProofNode,
+    /// The full answer.
     #[serde(skip)]
     pub answer: Answer,
 }
@@ -572,6 +574,7 @@ pub fn explain_error(
             resource: a.resource.clone(),
             decision: a.decision,
             after_fix_decision: after.as_ref().map(|v| v[i].decision),
+            proof: a.proof.clone(),
             answer: a,
         })
         .collect();
@@ -649,6 +652,56 @@ fn agreement(
             .push("AWS names one failing layer; iamdl lists every failing layer (X7)".into());
     }
     true
+}
+
+/// The proof of access through a role chain: one sub-proof per hop (`sts:AssumeRole` by the
+/// previous principal on the next role, E7) and one for the last role's request, each with its
+/// own statements. `via` is the chain as who-can reports it (roles after `principal`, in order).
+pub fn chain_proof(
+    engine: &Engine,
+    principal: &Caller,
+    via: &[String],
+    action: &str,
+    resource: &str,
+    context: &UserContext,
+) -> Result<ProofNode, String> {
+    let mut root = ProofNode::leaf(format!(
+        "{} reaches {action} on {resource} through {}",
+        engine.caller_name(principal),
+        via.join(" -> ")
+    ));
+    let mut decision = Decision::Allow;
+    let mut cur = principal.clone();
+    for (i, role) in via.iter().enumerate() {
+        let mut hop = Check::new(
+            format!("hop {}", i + 1),
+            cur.clone(),
+            "sts:AssumeRole",
+            role,
+        );
+        hop.req.context = context.clone();
+        let a = evaluate(engine, &hop);
+        decision = decision.max(a.decision);
+        let mut n = ProofNode::leaf(format!("hop {}: {}", i + 1, a.proof.claim));
+        n.children = a.proof.children;
+        root.children.push(n);
+        cur = match engine.resolve_caller(role)? {
+            Caller::Entity { pid, .. } => Caller::Entity {
+                pid,
+                session: Some("iamdl-chain".into()),
+            },
+            other => other,
+        };
+    }
+    let mut last = Check::new("last", cur, action, resource);
+    last.req.context = context.clone();
+    let a = evaluate(engine, &last);
+    decision = decision.max(a.decision);
+    let mut n = ProofNode::leaf(format!("then: {}", a.proof.claim));
+    n.children = a.proof.children;
+    root.children.push(n);
+    root.claim = format!("{} {}", decision.as_str().to_uppercase(), root.claim);
+    Ok(root)
 }
 
 /// The account of a caller (an entity's account), when it has one.

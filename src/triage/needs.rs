@@ -138,6 +138,10 @@ pub struct NeedsAnswer {
     /// Evidence that the fixes grant nothing else.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side_effects: Option<SideEffects>,
+    /// When the call itself is not allowed directly: the role chains through which the
+    /// principal can reach it (who-can), each hop with its own proof.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub through_role_chains: Vec<crate::engine::answer::ProofNode>,
     /// Remarks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -423,7 +427,27 @@ pub fn needs(
             .iter()
             .all(|r| r.after_fix.as_deref().unwrap_or(r.status.as_str()) == "met")
     });
+    // Access the caller has anyway, through role chains (P4, E7).
+    let mut chains = Vec::new();
+    if answers[0].decision != Decision::Allow {
+        if let Caller::Entity { pid, .. } = &caller {
+            let me = engine.principal(*pid).arn.clone();
+            let who = engine.who_can(action, &checks[0].req.target, &opts.context);
+            for e in who
+                .principals
+                .iter()
+                .filter(|e| e.principal == me && !e.via.is_empty())
+            {
+                if let Ok(p) =
+                    super::chain_proof(engine, &caller, &e.via, action, resource, &opts.context)
+                {
+                    chains.push(p);
+                }
+            }
+        }
+    }
     Ok(NeedsAnswer {
+        through_role_chains: chains,
         principal: caller_name,
         action: action.to_string(),
         resource: resource.to_string(),
