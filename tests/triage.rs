@@ -630,3 +630,67 @@ fn role_chain_hops_have_their_own_proofs() {
     assert!(s(last, "/claim").starts_with("then: ALLOW"), "{last:#}");
     assert!(last.to_string().contains("allowed by"), "{last:#}");
 }
+
+/// Lambda's VPC validation error (S9): the three network-interface actions are checked and
+/// fixed on the execution role; EC2's encoded message takes its action from the operation.
+#[test]
+fn lambda_vpc_and_ec2_encoded_shapes() {
+    let env = env_of("04-vpc-lambda-s3-invoke");
+    let (code, out, err) = run(&[
+        "explain-error",
+        "--env",
+        &env,
+        "--principal",
+        "role/vpc-fn-role",
+        "--format",
+        "json",
+        "An error occurred (InvalidParameterValueException) when calling the CreateFunction operation: The provided execution role does not have permissions to call CreateNetworkInterface on EC2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["parsed"]["shape"], "lambda-vpc-eni");
+    assert_eq!(v["agrees_with_error"], true);
+    let actions: Vec<&str> = v["fixes"]
+        .as_array()
+        .expect("fixes")
+        .iter()
+        .map(|f| f["statement"]["Action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DeleteNetworkInterface"
+        ]
+    );
+    assert_eq!(v["after_fix_decision"], "allow");
+    no_side_effects(&v);
+    let (code, out, err) = run(&[
+        "explain-error",
+        "--env",
+        &env,
+        "--principal",
+        "role/vpc-fn-role",
+        "--resource",
+        "*",
+        "--format",
+        "json",
+        "An error occurred (UnauthorizedOperation) when calling the DescribeInstances operation: You are not authorized to perform this operation. Encoded authorization failure message: QWxhZGRpbg",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["parsed"]["action"], "ec2:DescribeInstances");
+    assert_eq!(v["blame"][0]["layer"], "identity");
+    // Bad input is refused with exit 2, never answered.
+    let (code, _, err) = run(&[
+        "needs",
+        "--env",
+        &env,
+        "role/vpc-fn-role",
+        "s3GetObject",
+        "x",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not an action"), "{err}");
+}

@@ -87,6 +87,21 @@ pub fn explain_error(a: ExplainErrorArgs) -> i32 {
         Ok(e) => e,
         Err(c) => return c,
     };
+    let checked = parsed
+        .action
+        .iter()
+        .chain(&a.action)
+        .try_for_each(|x| super::check_action(&engine, x))
+        .and_then(|_| {
+            parsed
+                .resource
+                .iter()
+                .chain(&a.resource)
+                .try_for_each(|r| super::check_resource(r))
+        });
+    if let Err(m) = checked {
+        return fail(m);
+    }
     let ov = Overrides {
         principal: a.principal.clone(),
         action: a.action.clone(),
@@ -112,6 +127,18 @@ pub fn needs(a: NeedsArgs) -> i32 {
         Ok(e) => e,
         Err(c) => return c,
     };
+    let checked = super::check_action(&engine, &a.action)
+        .and_then(|_| super::check_resource(&a.resource))
+        .and_then(|_| a.data.iter().try_for_each(|d| super::check_resource(d)))
+        .and_then(|_| {
+            a.source_arn
+                .iter()
+                .try_for_each(|d| super::check_resource(d))
+        })
+        .and_then(|_| a.kms_key.iter().try_for_each(|d| super::check_resource(d)));
+    if let Err(m) = checked {
+        return fail(m);
+    }
     let opts = NeedsOptions {
         pass_role: a.pass_role.clone(),
         data: a.data.clone(),

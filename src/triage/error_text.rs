@@ -11,7 +11,7 @@ pub const SHAPES: &[&str] = &[
     "User: ARN is not authorized to perform: SERVICE:Action [on resource: ARN] [because no POLICY-TYPE allows the SERVICE:Action action | with an explicit deny in a POLICY-TYPE[: POLICY-ARN]] (X1, X2; ARN may be an assumed-role session)",
     "the same behind a CLI/SDK prefix: `An error occurred (AccessDenied|AccessDeniedException|UnauthorizedOperation|AuthorizationError) when calling the OP operation: ...` or `AccessDeniedException: ...` (X4)",
     "S3's bare `Access Denied` (cross-account, X4, S3): give --principal and --resource (the action comes from the operation name, or --action)",
-    "EC2's `You are not authorized to perform this operation. Encoded authorization failure message: ...` (X4): give --principal, --action and --resource",
+    "EC2's `You are not authorized to perform this operation. Encoded authorization failure message: ...` (X4): give --principal and --resource (and --action without a CLI prefix); iamdl does not decode the message",
     "Lambda's `The provided execution role does not have permissions to call CreateNetworkInterface on EC2` (S9): give --principal (the execution role)",
     "Transcribe's `The S3 URI that you provided can't be accessed` (S7): give --principal (the DataAccessRoleArn role) and --resource (the media object ARN)",
 ];
@@ -248,7 +248,9 @@ pub fn parse(text: &str) -> Result<ParsedError, String> {
         return Ok(p);
     }
     if lower.starts_with("you are not authorized to perform this operation") {
-        return Ok(blank(Shape::Ec2Encoded));
+        let mut p = blank(Shape::Ec2Encoded);
+        p.action = operation.as_ref().map(|op| format!("ec2:{op}"));
+        return Ok(p);
     }
     if lower.contains("execution role does not have permissions to call createnetworkinterface") {
         let mut p = blank(Shape::LambdaVpcEni);
@@ -339,6 +341,11 @@ mod tests {
         .unwrap();
         assert_eq!(p.shape, Shape::BareAccessDenied);
         assert_eq!(p.action.as_deref(), Some("s3:GetObject"));
+        let p = parse("An error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not authorized to perform this operation. Encoded authorization failure message: AbC").unwrap();
+        assert_eq!(p.shape, Shape::Ec2Encoded);
+        assert_eq!(p.action.as_deref(), Some("ec2:RunInstances"));
+        let p = parse("The provided execution role does not have permissions to call CreateNetworkInterface on EC2").unwrap();
+        assert_eq!(p.shape, Shape::LambdaVpcEni);
         let p = parse("User: arn:aws:iam::111111111111:user/alice is not authorized to perform: s3:GetObject because no VPC lattice policy allows it").unwrap();
         assert_eq!(p.layer, None);
         assert!(p.rest.contains("VPC lattice"), "{}", p.rest);

@@ -520,6 +520,22 @@ pub fn explain_error(
             &action,
             &resource,
         ));
+    } else if parsed.shape == Shape::LambdaVpcEni && ov.action.is_none() {
+        // S9: Lambda checks the execution role for the three network-interface actions.
+        for a in [
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DeleteNetworkInterface",
+        ] {
+            let mut c = Check::new(
+                format!("the execution role may {a} (S9)"),
+                caller.clone(),
+                a,
+                "*",
+            );
+            c.req.context = ov.context.clone();
+            checks.push(c);
+        }
     } else {
         let mut c = Check::new(
             "the call in the message",
