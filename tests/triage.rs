@@ -694,3 +694,41 @@ fn lambda_vpc_and_ec2_encoded_shapes() {
     assert_eq!(code, 2);
     assert!(err.contains("not an action"), "{err}");
 }
+
+/// An allow's proof names the SCP statements that allowed at each level of the organization.
+#[test]
+fn allow_proof_names_scp_levels() {
+    let (code, out, err) = run(&[
+        "can",
+        "--env",
+        &env_of("05-org-guardrails"),
+        "arn:aws:iam::111111111111:user/admin",
+        "ec2:DescribeInstances",
+        "*",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["decision"], "allow");
+    let scp = v["proof"]["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .find(|c| {
+            c["claim"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("service control policies")
+        })
+        .expect("scp node");
+    let levels: Vec<&str> = scp["children"]
+        .as_array()
+        .expect("levels")
+        .iter()
+        .map(|l| l["claim"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(levels.len(), 3, "{levels:?}");
+    assert_eq!(levels[0], "at r-7h2k");
+    assert_eq!(levels[2], "at 111111111111");
+}
