@@ -212,6 +212,9 @@ pub fn propose(engine: &Engine, check: &Check, answer: &Answer) -> Vec<Fix> {
                     row.arn
                 );
                 if let PrincipalKind::Role(r) = row.kind {
+                    if engine.env.roles[r as usize].is_service_linked() {
+                        how.push_str("; note: this is a service-linked role (P8), whose policies AWS manages and IAM does not let you edit: the fix cannot be applied in AWS as is");
+                    }
                     if engine.env.roles[r as usize].name.ends_with("-lambdaRole") {
                         how.push_str("; for the Serverless Framework default role, add it under provider.iam.role.statements in serverless.yml (S10)");
                     }
