@@ -12,3 +12,4 @@ pub mod iam;
 pub mod input;
 pub mod reference;
 pub mod rules;
+pub mod triage;
