@@ -6,6 +6,12 @@
 //! allowed). The two listings are compared per (principal, action, resource); an entry whose
 //! decision became more permissive (none → conditional → allow) is gained, less permissive is
 //! lost. The statements responsible are taken from `engine.can` on the side that grants.
+//!
+//! Access that names no resource of the environment (`cloudwatch:GetMetricStatistics` on `*`,
+//! `s3:GetObject` on another account's bucket) is found from the identity policies instead: every
+//! (action, resource pattern) an `Allow` statement of a user or role names in either environment
+//! is asked of every user and role of both with `engine.can` (an action pattern that expands to
+//! more than 64 catalog actions is asked as written). `NotAction` statements are not expanded.
 
 use crate::engine::answer::Decision;
 use crate::engine::request::{Request, Target, UserContext};
@@ -55,6 +61,93 @@ pub fn access(engine: &Engine, resources: &[String], ctx: &UserContext) -> BTree
             }
             for a in &p.actions {
                 out.insert((p.principal.clone(), a.clone(), r.clone()), (p.decision, p.via.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// (action, resource) pairs named by `Allow` statements of identity policies of users and roles.
+pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
+    use crate::iam::{Effect, PolicyKind};
+    let env = &engine.env;
+    let mut pids: Vec<crate::iam::PolicyId> = env
+        .roles
+        .iter()
+        .flat_map(|r| r.policies.iter().copied())
+        .chain(env.users.iter().flat_map(|u| u.policies.iter().copied()))
+        .chain(env.groups.iter().flat_map(|g| g.policies.iter().copied()))
+        .collect();
+    pids.sort();
+    pids.dedup();
+    let mut out = Vec::new();
+    for pid in pids {
+        let pol = env.policy(pid);
+        if matches!(pol.kind, PolicyKind::Resource(_) | PolicyKind::Scp | PolicyKind::Rcp) {
+            continue;
+        }
+        for st in &pol.statements {
+            if st.effect != Effect::Allow || st.action.negated {
+                continue;
+            }
+            let resources: Vec<String> = match &st.resource {
+                Some(r) if !r.negated => r.items.clone(),
+                _ => vec!["*".to_string()],
+            };
+            for pat in &st.action.items {
+                let expanded: Vec<String> = engine
+                    .catalog
+                    .all_actions()
+                    .map(|a| a.full_name())
+                    .filter(|n| crate::iam::pattern::action_matches(pat, &n.to_ascii_lowercase()))
+                    .collect();
+                let actions = if expanded.is_empty() || expanded.len() > 64 {
+                    vec![pat.clone()]
+                } else {
+                    expanded
+                };
+                for a in &actions {
+                    for r in &resources {
+                        out.push((a.clone(), r.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Decides each probe for every user and role of the environment.
+pub fn probe_access(
+    engine: &Engine,
+    probes: &[(String, String)],
+    ctx: &UserContext,
+) -> BTreeMap<Key, (Decision, Vec<String>)> {
+    use crate::engine::request::{Caller, PrincipalKind};
+    let mut out = BTreeMap::new();
+    let pids: Vec<_> = engine
+        .principal_ids()
+        .filter(|p| !matches!(engine.principal(*p).kind, PrincipalKind::Root))
+        .collect();
+    for (action, resource) in probes {
+        for pid in &pids {
+            let ans = engine.can(&Request {
+                caller: Caller::Entity {
+                    pid: *pid,
+                    session: None,
+                },
+                action: action.clone(),
+                target: Target::parse(resource),
+                context: ctx.clone(),
+                session_policies: None,
+            });
+            if ans.decision != Decision::Deny {
+                out.insert(
+                    (engine.principal(*pid).arn.clone(), action.clone(), resource.clone()),
+                    (ans.decision, Vec::new()),
+                );
             }
         }
     }
@@ -113,8 +206,22 @@ pub fn diff(before: &Engine, after: &Engine, resources: &[String], ctx: &UserCon
     } else {
         resources.to_vec()
     };
-    let b = access(before, &res, ctx);
-    let a = access(after, &res, ctx);
+    let mut b = access(before, &res, ctx);
+    let mut a = access(after, &res, ctx);
+    if resources.is_empty() {
+        let mut probes = identity_probes(before);
+        probes.extend(identity_probes(after));
+        probes.sort();
+        probes.dedup();
+        // Resources already enumerated by reach are not probed again.
+        probes.retain(|(_, r)| !res.contains(r));
+        for (k, v) in probe_access(before, &probes, ctx) {
+            b.entry(k).or_insert(v);
+        }
+        for (k, v) in probe_access(after, &probes, ctx) {
+            a.entry(k).or_insert(v);
+        }
+    }
     let mut report = DiffReport::default();
     for (k, (d, via)) in &a {
         let old = b.get(k).map(|x| x.0).unwrap_or(Decision::Deny);
