@@ -37,6 +37,14 @@ pub struct Resolver<'a> {
     guard: Vec<String>,
     /// Conditions that could not be decided (their `Fn::If` took the true branch).
     pub undecided: BTreeSet<String>,
+    /// SAM / Serverless: resources the transform generates (`MyFunctionRole`,
+    /// `ServerlessRestApi`, `ApiGatewayRestApi`) may be referred to; `Ref`/`Fn::GetAtt` of a
+    /// logical id the template does not declare then stays symbolic instead of failing.
+    pub lenient: bool,
+    /// Generated resources known by name: logical id → (`Ref` value, `Arn`).
+    pub generated_ids: FxHashMap<String, (String, String)>,
+    /// Logical ids referred to but not declared (lenient mode), for one warning.
+    pub unknown_refs: BTreeSet<String>,
 }
 
 /// Result of resolving: `None` is `AWS::NoValue` (the property or element disappears).
@@ -80,6 +88,9 @@ impl<'a> Resolver<'a> {
             stack: stack.to_string(),
             guard: Vec::new(),
             undecided: BTreeSet::new(),
+            lenient: false,
+            generated_ids: FxHashMap::default(),
+            unknown_refs: BTreeSet::new(),
         }
     }
 
@@ -174,6 +185,15 @@ impl<'a> Resolver<'a> {
                     }
                 };
                 if !self.resources.contains_key(&logical) {
+                    if let Some((_, arn)) = self.generated_ids.get(&logical) {
+                        if attr == "Arn" {
+                            return Ok(Some(Value::String(arn.clone())));
+                        }
+                    }
+                    if self.lenient {
+                        self.unknown_refs.insert(logical.clone());
+                        return Ok(Some(Value::String(symbolic(&format!("{logical}.{attr}")))));
+                    }
                     return Err(self.err(
                         path,
                         format!("`Fn::GetAtt` names `{logical}`, which is not a resource of the template"),
@@ -235,7 +255,7 @@ impl<'a> Resolver<'a> {
                 let idx = self.resolve_text(&a[0], path)?.unwrap_or_default();
                 let list = self.resolve(&a[1], &format!("{path}[1]"))?;
                 match (idx.parse::<usize>(), list) {
-                    (Ok(i), Some(Value::Array(items))) => match items.get(i) {
+                    (Ok(i), Some(Value::Array(items))) if items.len() > i || !super::is_symbolic(&Value::Array(items.clone())) => match items.get(i) {
                         Some(x) => Ok(Some(x.clone())),
                         None => Err(self.err(
                             path,
@@ -416,6 +436,13 @@ impl<'a> Resolver<'a> {
         }
         if self.resources.contains_key(target) {
             return self.ref_resource(target, path).map(Some);
+        }
+        if let Some((r, _)) = self.generated_ids.get(target) {
+            return Ok(Some(Value::String(r.clone())));
+        }
+        if self.lenient {
+            self.unknown_refs.insert(target.to_string());
+            return Ok(Some(Value::String(symbolic(&format!("Ref {target}")))));
         }
         Err(self.err(
             path,
@@ -713,7 +740,19 @@ impl<'a> Resolver<'a> {
                 out.push(d);
             }
             if let Some(p) = r.get("Properties") {
-                self.collect_refs(p, &mut out);
+                let sam_fn = r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::Function");
+                match p.as_object() {
+                    // SAM events become separate resources: they do not make the function depend
+                    // on the API or topic they name.
+                    Some(m) if sam_fn => {
+                        for (k, v) in m {
+                            if k != "Events" {
+                                self.collect_refs(v, &mut out);
+                            }
+                        }
+                    }
+                    _ => self.collect_refs(p, &mut out),
+                }
             }
         }
         out.retain(|d| self.resources.contains_key(d));

@@ -303,6 +303,8 @@ pub struct Layer<'e> {
     pub warnings: Vec<Diagnostic>,
     /// Problems that do.
     pub errors: Vec<Diagnostic>,
+    /// True for inputs whose framework generates resources templates may refer to (Serverless).
+    pub generated_resources: bool,
     /// Statements added to resource policies, by resource ARN: (kind, statements, origin).
     pending_resource_statements: Vec<(String, ResourceKind, Vec<Value>, String, String)>,
 }
@@ -329,6 +331,7 @@ impl<'e> Layer<'e> {
             opts: opts.clone(),
             warnings: Vec::new(),
             errors: Vec::new(),
+            generated_resources: false,
             pending_resource_statements: Vec::new(),
         }
     }

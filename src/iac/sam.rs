@@ -79,8 +79,18 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
                             pols.push(pid);
                         }
                     }
-                    Value::Object(m) if m.len() == 1 => {
-                        let (tname, args) = m.iter().next().expect("one entry");
+                    Value::Object(m) if m.len() == 1 || m.iter().any(|(_, v)| v.is_null()) => {
+                        // `- S3ReadPolicy:` with its arguments mis-indented as siblings is accepted
+                        // by SAM: the null-valued key is the template, the rest its arguments.
+                        let (tname, args) = if m.len() == 1 {
+                            let (k, v) = m.iter().next().expect("one entry");
+                            (k.clone(), v.clone())
+                        } else {
+                            let (k, _) = m.iter().find(|(_, v)| v.is_null()).expect("null entry");
+                            let rest: serde_json::Map<String, Value> = m.iter().filter(|(x, _)| *x != k).map(|(a, b)| (a.clone(), b.clone())).collect();
+                            (k.clone(), Value::Object(rest))
+                        };
+                        let (tname, args) = (&tname, &args);
                         match policy_template(tname, args, layer) {
                             Some(doc) => {
                                 if let Some(pid) = layer.add_policy(

@@ -235,6 +235,7 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
         }
     }
     template["Resources"] = Value::Object(resources);
+    layer.generated_resources = true;
     super::cfn::load_template(layer, text, &template, &prefix)
 }
 

@@ -175,6 +175,10 @@ fn convert(v: &serde_yaml::Value, path: &str) -> Result<Value, (String, String)>
         Y::Tagged(t) => {
             let tag = t.tag.to_string();
             let name = tag.trim_start_matches('!').to_string();
+            if name.starts_with("Rain::") {
+                // A directive of the `rain` pre-processor: its result is not known here.
+                return Ok(Value::String(format!("{{{{{name}}}}}")));
+            }
             if !KNOWN_TAGS.contains(&name.as_str()) {
                 return Err((path.to_string(), name));
             }
