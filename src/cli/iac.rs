@@ -21,7 +21,10 @@ pub fn params(list: &[String]) -> Result<Vec<(String, String)>, String> {
 }
 
 /// Loads the environment of `paths`: a single snapshot exactly as before, otherwise the layers.
-pub fn load_paths(paths: &[PathBuf], args: &EnvArgs) -> Result<crate::iam::Environment, crate::input::LoadFailure> {
+pub fn load_paths(
+    paths: &[PathBuf],
+    args: &EnvArgs,
+) -> Result<crate::iam::Environment, crate::input::LoadFailure> {
     let single_snapshot = match paths {
         [p] => matches!(
             iac::detect(p).map(|(_, k)| k),

@@ -144,9 +144,15 @@ pub fn load_template(
             });
         }
     }
+    // SAM resources are expanded even when the `Transform` line is missing (SAM's own tests).
     let sam = list_of(template.get("Transform"))
         .iter()
-        .any(|t| t.starts_with("AWS::Serverless"));
+        .any(|t| t.starts_with("AWS::Serverless"))
+        || resources.values().any(|r| {
+            r.get("Type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.starts_with("AWS::Serverless::"))
+        });
     let params = parameters(layer, &template);
     let stack = layer
         .opts
@@ -183,7 +189,10 @@ pub fn load_template(
     if !macros.is_empty() {
         layer.warn(
             "Transform",
-            format!("macro(s) {} are not expanded: what they add or change is not analysed", macros.join(", ")),
+            format!(
+                "macro(s) {} are not expanded: what they add or change is not analysed",
+                macros.join(", ")
+            ),
         );
     }
     rv.check_cycles()?;
@@ -255,7 +264,12 @@ fn tags(r: &Res) -> Vec<(String, String)> {
     match r.get("Tags") {
         Some(Value::Array(a)) => a
             .iter()
-            .filter_map(|t| Some((t.get("Key").and_then(text_of)?, t.get("Value").and_then(text_of)?)))
+            .filter_map(|t| {
+                Some((
+                    t.get("Key").and_then(text_of)?,
+                    t.get("Value").and_then(text_of)?,
+                ))
+            })
             .collect(),
         Some(Value::Object(m)) => m
             .iter()
@@ -268,6 +282,21 @@ fn tags(r: &Res) -> Vec<(String, String)> {
 /// Inline `Policies` of a role, user or group: [{PolicyName, PolicyDocument}].
 fn inline_policies(layer: &mut Layer, r: &Res, owner_arn: &str) -> Vec<PolicyId> {
     let mut out = Vec::new();
+    if let Some(other) = r.get("Policies").filter(|p| !p.is_array()) {
+        layer.error(
+            r.at("Policies"),
+            format!(
+                "`{}`: `Policies` must be a list of {{PolicyName, PolicyDocument}}, found {}{}",
+                r.logical,
+                other,
+                if other.as_str().is_some_and(|s| s.starts_with("arn:")) {
+                    " (a managed policy ARN belongs in `ManagedPolicyArns`)"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
     if let Some(Value::Array(ps)) = r.get("Policies") {
         for (i, p) in ps.iter().enumerate() {
             let name = p.get("PolicyName").and_then(text_of).unwrap_or_default();
@@ -314,13 +343,21 @@ fn arn_text(rv: &mut Resolver, logical: &str, attr: &str) -> Result<String, Diag
 }
 
 /// Adds the resolved resources to the layer.
-pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> Result<(), Diagnostic> {
+pub fn apply(
+    layer: &mut Layer,
+    rv: &mut Resolver,
+    list: &[Res],
+    sam: bool,
+) -> Result<(), Diagnostic> {
     let mut unknown: Vec<String> = Vec::new();
     // Managed policies first: roles, users and groups refer to them by ARN.
     for r in list.iter().filter(|r| r.ty == "AWS::IAM::ManagedPolicy") {
         let arn = text_of(&rv.ref_resource(&r.logical, &r.loc)?).unwrap_or_default();
         let Some(doc) = r.get("PolicyDocument") else {
-            layer.error(r.at("PolicyDocument"), format!("`{}` needs a `PolicyDocument`", r.logical));
+            layer.error(
+                r.at("PolicyDocument"),
+                format!("`{}` needs a `PolicyDocument`", r.logical),
+            );
             continue;
         };
         layer.add_policy(
@@ -410,7 +447,13 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
         match r.ty.as_str() {
             "AWS::IAM::ManagedPolicy" => {
                 let arn = text_of(&rv.ref_resource(&r.logical, &r.loc)?).unwrap_or_default();
-                let pid = layer.env.policies.iter().rev().find(|p| p.arn.as_deref() == Some(arn.as_str())).map(|p| p.id);
+                let pid = layer
+                    .env
+                    .policies
+                    .iter()
+                    .rev()
+                    .find(|p| p.arn.as_deref() == Some(arn.as_str()))
+                    .map(|p| p.id);
                 if let Some(pid) = pid {
                     for (key, what) in [("Roles", "role"), ("Users", "user"), ("Groups", "group")] {
                         for n in list_of(r.get(key)) {
@@ -419,10 +462,16 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                     }
                 }
             }
-            "AWS::IAM::Policy" | "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
+            "AWS::IAM::Policy"
+            | "AWS::IAM::RolePolicy"
+            | "AWS::IAM::UserPolicy"
+            | "AWS::IAM::GroupPolicy" => {
                 let name = r.text("PolicyName").unwrap_or_else(|| r.logical.clone());
                 let Some(doc) = r.get("PolicyDocument") else {
-                    layer.error(r.at("PolicyDocument"), format!("`{}` needs a `PolicyDocument`", r.logical));
+                    layer.error(
+                        r.at("PolicyDocument"),
+                        format!("`{}` needs a `PolicyDocument`", r.logical),
+                    );
                     continue;
                 };
                 let mut targets: Vec<(&str, String, String)> = Vec::new();
@@ -431,13 +480,23 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                         targets.push((what, n, r.at(key)));
                     }
                 }
-                for (key, what) in [("RoleName", "role"), ("UserName", "user"), ("GroupName", "group")] {
+                for (key, what) in [
+                    ("RoleName", "role"),
+                    ("UserName", "user"),
+                    ("GroupName", "group"),
+                ] {
                     if let Some(n) = r.text(key) {
                         targets.push((what, n, r.at(key)));
                     }
                 }
                 if targets.is_empty() {
-                    layer.warn(r.loc.clone(), format!("policy `{}` is attached to no role, user or group", r.logical));
+                    layer.warn(
+                        r.loc.clone(),
+                        format!(
+                            "policy `{}` is attached to no role, user or group",
+                            r.logical
+                        ),
+                    );
                 }
                 for (what, n, at) in targets {
                     let pid = layer.add_policy(
@@ -457,9 +516,17 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                 let g = r.text("GroupName").unwrap_or_default();
                 for u in list_of(r.get("Users")) {
                     let acct = layer.account.clone();
-                    match layer.env.users.iter_mut().find(|x| x.name == u && x.account == acct) {
+                    match layer
+                        .env
+                        .users
+                        .iter_mut()
+                        .find(|x| x.name == u && x.account == acct)
+                    {
                         Some(x) => x.groups.push(g.clone()),
-                        None => layer.warn(r.at("Users"), format!("user `{u}` is neither in the template nor in the environment")),
+                        None => layer.warn(
+                            r.at("Users"),
+                            format!("user `{u}` is neither in the template nor in the environment"),
+                        ),
                     }
                 }
             }
@@ -467,7 +534,12 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                 let arn = arn_text(rv, &r.logical, "Arn")?;
                 for n in list_of(r.get("Roles")) {
                     let acct = layer.account.clone();
-                    if let Some(x) = layer.env.roles.iter_mut().find(|x| x.name == n && x.account == acct) {
+                    if let Some(x) = layer
+                        .env
+                        .roles
+                        .iter_mut()
+                        .find(|x| x.name == n && x.account == acct)
+                    {
                         x.instance_profiles.push(arn.clone());
                     }
                 }
@@ -476,7 +548,10 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                 let arn = arn_text(rv, &r.logical, "Arn")?;
                 let role = r.text("Role");
                 if role.is_none() {
-                    layer.error(r.at("Role"), format!("function `{}` needs a `Role`", r.logical));
+                    layer.error(
+                        r.at("Role"),
+                        format!("function `{}` needs a `Role`", r.logical),
+                    );
                 }
                 layer.add_function(&arn, role);
             }
@@ -484,7 +559,9 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                 let f = r.text("FunctionName").unwrap_or_default();
                 let fa = layer.function_arn(&f);
                 let principal = r.text("Principal").unwrap_or_default();
-                let action = r.text("Action").unwrap_or_else(|| "lambda:InvokeFunction".into());
+                let action = r
+                    .text("Action")
+                    .unwrap_or_else(|| "lambda:InvokeFunction".into());
                 let st = super::lambda_permission_statement(
                     &r.logical,
                     &principal,
@@ -496,7 +573,13 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                     r.text("FunctionUrlAuthType").as_deref(),
                 );
                 permissions.push((fa.clone(), principal));
-                layer.add_resource_statement(&fa, ResourceKind::LambdaFunction, st, &r.loc, &r.logical);
+                layer.add_resource_statement(
+                    &fa,
+                    ResourceKind::LambdaFunction,
+                    st,
+                    &r.loc,
+                    &r.logical,
+                );
             }
             "AWS::S3::Bucket" => {
                 let arn = arn_text(rv, &r.logical, "Arn")?;
@@ -526,11 +609,25 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
             "AWS::KMS::Key" => {
                 let arn = arn_text(rv, &r.logical, "Arn")?;
                 match r.get("KeyPolicy") {
-                    Some(d) => layer.set_resource_policy(&arn, ResourceKind::KmsKey, d, &r.at("KeyPolicy"), format!("key policy of {arn}"), &r.logical),
+                    Some(d) => layer.set_resource_policy(
+                        &arn,
+                        ResourceKind::KmsKey,
+                        d,
+                        &r.at("KeyPolicy"),
+                        format!("key policy of {arn}"),
+                        &r.logical,
+                    ),
                     None => {
                         // Without KeyPolicy, CloudFormation applies the default key policy.
                         let d = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": format!("arn:{}:iam::{}:root", layer.partition, layer.account)}, "Action": "kms:*", "Resource": "*"}]});
-                        layer.set_resource_policy(&arn, ResourceKind::KmsKey, &d, &r.loc, format!("default key policy of {arn}"), &r.logical);
+                        layer.set_resource_policy(
+                            &arn,
+                            ResourceKind::KmsKey,
+                            &d,
+                            &r.loc,
+                            format!("default key policy of {arn}"),
+                            &r.logical,
+                        );
                     }
                 }
             }
@@ -538,27 +635,57 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                 let b = r.text("Bucket").unwrap_or_default();
                 let b = b.strip_prefix("arn:aws:s3:::").unwrap_or(&b).to_string();
                 match r.get("PolicyDocument") {
-                    Some(d) => layer.set_resource_policy(&format!("arn:{}:s3:::{b}", layer.partition), ResourceKind::S3Bucket, d, &r.at("PolicyDocument"), format!("bucket policy of {b}"), &r.logical),
-                    None => layer.error(r.at("PolicyDocument"), format!("`{}` needs a `PolicyDocument`", r.logical)),
+                    Some(d) => layer.set_resource_policy(
+                        &format!("arn:{}:s3:::{b}", layer.partition),
+                        ResourceKind::S3Bucket,
+                        d,
+                        &r.at("PolicyDocument"),
+                        format!("bucket policy of {b}"),
+                        &r.logical,
+                    ),
+                    None => layer.error(
+                        r.at("PolicyDocument"),
+                        format!("`{}` needs a `PolicyDocument`", r.logical),
+                    ),
                 }
             }
             "AWS::SQS::QueuePolicy" => {
                 let Some(d) = r.get("PolicyDocument") else {
-                    layer.error(r.at("PolicyDocument"), format!("`{}` needs a `PolicyDocument`", r.logical));
+                    layer.error(
+                        r.at("PolicyDocument"),
+                        format!("`{}` needs a `PolicyDocument`", r.logical),
+                    );
                     continue;
                 };
                 for q in list_of(r.get("Queues")) {
                     let arn = queue_arn(layer, &q);
-                    layer.set_resource_policy(&arn, ResourceKind::SqsQueue, d, &r.at("PolicyDocument"), format!("queue policy of {arn}"), &r.logical);
+                    layer.set_resource_policy(
+                        &arn,
+                        ResourceKind::SqsQueue,
+                        d,
+                        &r.at("PolicyDocument"),
+                        format!("queue policy of {arn}"),
+                        &r.logical,
+                    );
                 }
             }
             "AWS::SNS::TopicPolicy" => {
                 let Some(d) = r.get("PolicyDocument") else {
-                    layer.error(r.at("PolicyDocument"), format!("`{}` needs a `PolicyDocument`", r.logical));
+                    layer.error(
+                        r.at("PolicyDocument"),
+                        format!("`{}` needs a `PolicyDocument`", r.logical),
+                    );
                     continue;
                 };
                 for t in list_of(r.get("Topics")) {
-                    layer.set_resource_policy(&t, ResourceKind::SnsTopic, d, &r.at("PolicyDocument"), format!("topic policy of {t}"), &r.logical);
+                    layer.set_resource_policy(
+                        &t,
+                        ResourceKind::SnsTopic,
+                        d,
+                        &r.at("PolicyDocument"),
+                        format!("topic policy of {t}"),
+                        &r.logical,
+                    );
                 }
             }
             "AWS::SecretsManager::ResourcePolicy" => {
@@ -566,11 +693,35 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                 let arn = if s.starts_with("arn:") {
                     s
                 } else {
-                    layer.env.resources.iter().find(|x| x.kind == ResourceKind::Secret && x.arn.contains(&format!(":secret:{s}-"))).map(|x| x.arn.clone()).unwrap_or_else(|| format!("arn:{}:secretsmanager:{}:{}:secret:{s}", layer.partition, layer.region, layer.account))
+                    layer
+                        .env
+                        .resources
+                        .iter()
+                        .find(|x| {
+                            x.kind == ResourceKind::Secret
+                                && x.arn.contains(&format!(":secret:{s}-"))
+                        })
+                        .map(|x| x.arn.clone())
+                        .unwrap_or_else(|| {
+                            format!(
+                                "arn:{}:secretsmanager:{}:{}:secret:{s}",
+                                layer.partition, layer.region, layer.account
+                            )
+                        })
                 };
                 match r.get("ResourcePolicy") {
-                    Some(d) => layer.set_resource_policy(&arn, ResourceKind::Secret, d, &r.at("ResourcePolicy"), format!("secret policy of {arn}"), &r.logical),
-                    None => layer.error(r.at("ResourcePolicy"), format!("`{}` needs a `ResourcePolicy`", r.logical)),
+                    Some(d) => layer.set_resource_policy(
+                        &arn,
+                        ResourceKind::Secret,
+                        d,
+                        &r.at("ResourcePolicy"),
+                        format!("secret policy of {arn}"),
+                        &r.logical,
+                    ),
+                    None => layer.error(
+                        r.at("ResourcePolicy"),
+                        format!("`{}` needs a `ResourcePolicy`", r.logical),
+                    ),
                 }
             }
             "AWS::Lex::BotAlias" => {
@@ -583,9 +734,17 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
                     }
                 }
             }
-            "AWS::Lex::Bot" | "AWS::Lex::BotVersion" | "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {}
+            "AWS::Lex::Bot"
+            | "AWS::Lex::BotVersion"
+            | "AWS::IAM::Role"
+            | "AWS::IAM::User"
+            | "AWS::IAM::Group" => {}
             "AWS::Serverless::Function" if sam => {}
-            "AWS::Serverless::SimpleTable" | "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" | "AWS::Serverless::LayerVersion" if sam => {}
+            "AWS::Serverless::SimpleTable"
+            | "AWS::Serverless::Api"
+            | "AWS::Serverless::HttpApi"
+            | "AWS::Serverless::LayerVersion"
+                if sam => {}
             t => {
                 if !unknown.iter().any(|u| u == t) {
                     unknown.push(t.to_string());
@@ -594,7 +753,9 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
         }
     }
     for (logical, alias, f) in lex_hooks {
-        let allowed = permissions.iter().any(|(fa, p)| *fa == f && (p == "lexv2.amazonaws.com" || p == "*"));
+        let allowed = permissions
+            .iter()
+            .any(|(fa, p)| *fa == f && (p == "lexv2.amazonaws.com" || p == "*"));
         layer.warn(
             format!("Resources.{logical}"),
             format!(
@@ -607,7 +768,10 @@ pub fn apply(layer: &mut Layer, rv: &mut Resolver, list: &[Res], sam: bool) -> R
         unknown.sort();
         layer.warn(
             "Resources",
-            format!("resource type(s) with no IAM meaning modelled, not analysed: {}", unknown.join(", ")),
+            format!(
+                "resource type(s) with no IAM meaning modelled, not analysed: {}",
+                unknown.join(", ")
+            ),
         );
     }
     Ok(())
@@ -621,8 +785,14 @@ pub fn queue_arn(layer: &Layer, q: &str) -> String {
     let parts: Vec<&str> = q.trim_end_matches('/').split('/').collect();
     if parts.len() >= 5 {
         let region = parts[2].split('.').nth(1).unwrap_or(&layer.region);
-        format!("arn:{}:sqs:{region}:{}:{}", layer.partition, parts[3], parts[4])
+        format!(
+            "arn:{}:sqs:{region}:{}:{}",
+            layer.partition, parts[3], parts[4]
+        )
     } else {
-        format!("arn:{}:sqs:{}:{}:{q}", layer.partition, layer.region, layer.account)
+        format!(
+            "arn:{}:sqs:{}:{}:{q}",
+            layer.partition, layer.region, layer.account
+        )
     }
 }

@@ -51,7 +51,11 @@ pub struct DiffReport {
 type Key = (String, String, String);
 
 /// Every (principal, action, resource) allowed or conditionally allowed on `resources`.
-pub fn access(engine: &Engine, resources: &[String], ctx: &UserContext) -> BTreeMap<Key, (Decision, Vec<String>)> {
+pub fn access(
+    engine: &Engine,
+    resources: &[String],
+    ctx: &UserContext,
+) -> BTreeMap<Key, (Decision, Vec<String>)> {
     let mut out = BTreeMap::new();
     for r in resources {
         let ans = engine.reach(r, ctx);
@@ -60,7 +64,10 @@ pub fn access(engine: &Engine, resources: &[String], ctx: &UserContext) -> BTree
                 continue;
             }
             for a in &p.actions {
-                out.insert((p.principal.clone(), a.clone(), r.clone()), (p.decision, p.via.clone()));
+                out.insert(
+                    (p.principal.clone(), a.clone(), r.clone()),
+                    (p.decision, p.via.clone()),
+                );
             }
         }
     }
@@ -83,7 +90,10 @@ pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for pid in pids {
         let pol = env.policy(pid);
-        if matches!(pol.kind, PolicyKind::Resource(_) | PolicyKind::Scp | PolicyKind::Rcp) {
+        if matches!(
+            pol.kind,
+            PolicyKind::Resource(_) | PolicyKind::Scp | PolicyKind::Rcp
+        ) {
             continue;
         }
         for st in &pol.statements {
@@ -145,7 +155,11 @@ pub fn probe_access(
             });
             if ans.decision != Decision::Deny {
                 out.insert(
-                    (engine.principal(*pid).arn.clone(), action.clone(), resource.clone()),
+                    (
+                        engine.principal(*pid).arn.clone(),
+                        action.clone(),
+                        resource.clone(),
+                    ),
                     (ans.decision, Vec::new()),
                 );
             }
@@ -183,7 +197,12 @@ fn reasons(engine: &Engine, k: &Key, via: &[String], ctx: &UserContext) -> Vec<S
             let mut out: Vec<String> = ans
                 .reasons
                 .iter()
-                .map(|r| format!("{}: {} statement {} ({})", r.layer, r.policy, r.statement, r.file))
+                .map(|r| {
+                    format!(
+                        "{}: {} statement {} ({})",
+                        r.layer, r.policy, r.statement, r.file
+                    )
+                })
                 .collect();
             out.extend(ans.conditions.iter().cloned());
             if !via.is_empty() {
@@ -196,7 +215,12 @@ fn reasons(engine: &Engine, k: &Key, via: &[String], ctx: &UserContext) -> Vec<S
 }
 
 /// Compares two environments on `resources` (all resources of both when empty).
-pub fn diff(before: &Engine, after: &Engine, resources: &[String], ctx: &UserContext) -> DiffReport {
+pub fn diff(
+    before: &Engine,
+    after: &Engine,
+    resources: &[String],
+    ctx: &UserContext,
+) -> DiffReport {
     let res: Vec<String> = if resources.is_empty() {
         let mut v = resources_of(before);
         v.extend(resources_of(after));

@@ -155,9 +155,9 @@ impl<'a> Resolver<'a> {
 
     /// Resolves `v` to text (symbolic when not a scalar).
     pub fn resolve_text(&mut self, v: &Value, path: &str) -> Result<Option<String>, Diagnostic> {
-        Ok(self.resolve(v, path)?.map(|r| {
-            text_of(&r).unwrap_or_else(|| symbolic(&format!("non-scalar at {path}")))
-        }))
+        Ok(self
+            .resolve(v, path)?
+            .map(|r| text_of(&r).unwrap_or_else(|| symbolic(&format!("non-scalar at {path}")))))
     }
 
     fn function(&mut self, k: &str, arg: &Value, path: &str) -> Resolved {
@@ -372,7 +372,12 @@ impl<'a> Resolver<'a> {
     }
 
     /// `Fn::Sub` on `s` with explicit variables.
-    pub fn sub(&mut self, s: &str, vars: &Map<String, Value>, path: &str) -> Result<String, Diagnostic> {
+    pub fn sub(
+        &mut self,
+        s: &str,
+        vars: &Map<String, Value>,
+        path: &str,
+    ) -> Result<String, Diagnostic> {
         let mut out = String::new();
         let mut rest = s;
         while let Some(i) = rest.find("${") {
@@ -393,7 +398,10 @@ impl<'a> Resolver<'a> {
             }
             let v = if let Some(v) = vars.get(name) {
                 Some(v.clone())
-            } else if let Some((l, a)) = name.split_once('.').filter(|(l, _)| self.resources.contains_key(*l)) {
+            } else if let Some((l, a)) = name
+                .split_once('.')
+                .filter(|(l, _)| self.resources.contains_key(*l))
+            {
                 Some(self.getatt(l, a, path)?)
             } else {
                 self.reference(name, path)?
@@ -507,7 +515,9 @@ impl<'a> Resolver<'a> {
             "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => "TableName",
             "AWS::Logs::LogGroup" => "LogGroupName",
             "AWS::Kinesis::Stream" => "Name",
-            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => "StateMachineName",
+            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
+                "StateMachineName"
+            }
             "AWS::Events::Rule" | "AWS::Events::EventBus" | "AWS::SSM::Parameter" => "Name",
             "AWS::ECR::Repository" => "RepositoryName",
             "AWS::KMS::Alias" => "AliasName",
@@ -543,7 +553,11 @@ impl<'a> Resolver<'a> {
     /// `Ref` of a resource: its name, ARN, URL or id, as CloudFormation returns it.
     pub fn ref_resource(&mut self, logical: &str, path: &str) -> Result<Value, Diagnostic> {
         let ty = self.type_of(logical).unwrap_or("").to_string();
-        let (p, r, a) = (self.partition.clone(), self.region.clone(), self.account.clone());
+        let (p, r, a) = (
+            self.partition.clone(),
+            self.region.clone(),
+            self.account.clone(),
+        );
         let _ = path;
         let v = match ty.as_str() {
             "AWS::IAM::ManagedPolicy" => {
@@ -556,9 +570,16 @@ impl<'a> Resolver<'a> {
                 format!("https://sqs.{r}.amazonaws.com/{a}/{n}")
             }
             "AWS::SNS::Topic" => format!("arn:{p}:sns:{r}:{a}:{}", self.name_of(logical)?),
-            "AWS::SecretsManager::Secret" => self.getatt(logical, "Arn", path)?.as_str().unwrap_or("").to_string(),
+            "AWS::SecretsManager::Secret" => self
+                .getatt(logical, "Arn", path)?
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
             "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
-                format!("arn:{p}:states:{r}:{a}:stateMachine:{}", self.name_of(logical)?)
+                format!(
+                    "arn:{p}:states:{r}:{a}:stateMachine:{}",
+                    self.name_of(logical)?
+                )
             }
             "AWS::KMS::Key" => self.generated(logical),
             "AWS::Lex::Bot" => logical.to_string(),
@@ -572,7 +593,11 @@ impl<'a> Resolver<'a> {
     /// `Fn::GetAtt` of a resource.
     pub fn getatt(&mut self, logical: &str, attr: &str, path: &str) -> Result<Value, Diagnostic> {
         let ty = self.type_of(logical).unwrap_or("").to_string();
-        let (p, r, a) = (self.partition.clone(), self.region.clone(), self.account.clone());
+        let (p, r, a) = (
+            self.partition.clone(),
+            self.region.clone(),
+            self.account.clone(),
+        );
         let s = |x: String| Ok(Value::String(x));
         match (ty.as_str(), attr) {
             ("AWS::IAM::Role", "Arn") => {
@@ -592,57 +617,75 @@ impl<'a> Resolver<'a> {
                 s(format!("arn:{p}:iam::{a}:instance-profile{pa}{n}"))
             }
             ("AWS::IAM::ManagedPolicy", "PolicyArn") => self.ref_resource(logical, path),
-            ("AWS::Lambda::Function" | "AWS::Serverless::Function", "Arn") => {
-                s(format!("arn:{p}:lambda:{r}:{a}:function:{}", self.name_of(logical)?))
-            }
+            ("AWS::Lambda::Function" | "AWS::Serverless::Function", "Arn") => s(format!(
+                "arn:{p}:lambda:{r}:{a}:function:{}",
+                self.name_of(logical)?
+            )),
             ("AWS::S3::Bucket", "Arn") => s(format!("arn:{p}:s3:::{}", self.name_of(logical)?)),
-            ("AWS::S3::Bucket", "DomainName") => s(format!("{}.s3.amazonaws.com", self.name_of(logical)?)),
+            ("AWS::S3::Bucket", "DomainName") => {
+                s(format!("{}.s3.amazonaws.com", self.name_of(logical)?))
+            }
             ("AWS::S3::Bucket", "RegionalDomainName") => {
                 s(format!("{}.s3.{r}.amazonaws.com", self.name_of(logical)?))
             }
-            ("AWS::SQS::Queue", "Arn") => s(format!("arn:{p}:sqs:{r}:{a}:{}", self.name_of(logical)?)),
+            ("AWS::SQS::Queue", "Arn") => {
+                s(format!("arn:{p}:sqs:{r}:{a}:{}", self.name_of(logical)?))
+            }
             ("AWS::SQS::Queue", "QueueName") => s(self.name_of(logical)?),
             ("AWS::SQS::Queue", "QueueUrl") => self.ref_resource(logical, path),
             ("AWS::SNS::Topic", "TopicArn") => self.ref_resource(logical, path),
             ("AWS::SNS::Topic", "TopicName") => s(self.name_of(logical)?),
-            ("AWS::KMS::Key", "Arn") => s(format!("arn:{p}:kms:{r}:{a}:key/{}", self.generated(logical))),
+            ("AWS::KMS::Key", "Arn") => s(format!(
+                "arn:{p}:kms:{r}:{a}:key/{}",
+                self.generated(logical)
+            )),
             ("AWS::KMS::Key", "KeyId") => s(self.generated(logical)),
             ("AWS::SecretsManager::Secret", "Arn" | "Id") => s(format!(
                 "arn:{p}:secretsmanager:{r}:{a}:secret:{}-{}",
                 self.name_of(logical)?,
                 symbolic("random suffix")
             )),
-            ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", "Arn") => {
-                s(format!("arn:{p}:dynamodb:{r}:{a}:table/{}", self.name_of(logical)?))
-            }
+            ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", "Arn") => s(format!(
+                "arn:{p}:dynamodb:{r}:{a}:table/{}",
+                self.name_of(logical)?
+            )),
             ("AWS::DynamoDB::Table", "StreamArn") => s(format!(
                 "arn:{p}:dynamodb:{r}:{a}:table/{}/stream/{}",
                 self.name_of(logical)?,
                 symbolic("stream label")
             )),
-            ("AWS::Logs::LogGroup", "Arn") => {
-                s(format!("arn:{p}:logs:{r}:{a}:log-group:{}:*", self.name_of(logical)?))
-            }
-            ("AWS::Kinesis::Stream", "Arn") => {
-                s(format!("arn:{p}:kinesis:{r}:{a}:stream/{}", self.name_of(logical)?))
-            }
+            ("AWS::Logs::LogGroup", "Arn") => s(format!(
+                "arn:{p}:logs:{r}:{a}:log-group:{}:*",
+                self.name_of(logical)?
+            )),
+            ("AWS::Kinesis::Stream", "Arn") => s(format!(
+                "arn:{p}:kinesis:{r}:{a}:stream/{}",
+                self.name_of(logical)?
+            )),
             ("AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine", "Arn") => {
                 self.ref_resource(logical, path)
             }
             ("AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine", "Name") => {
                 s(self.name_of(logical)?)
             }
-            ("AWS::Events::Rule", "Arn") => s(format!("arn:{p}:events:{r}:{a}:rule/{}", self.name_of(logical)?)),
-            ("AWS::Events::EventBus", "Arn") => {
-                s(format!("arn:{p}:events:{r}:{a}:event-bus/{}", self.name_of(logical)?))
-            }
-            ("AWS::ECR::Repository", "Arn") => {
-                s(format!("arn:{p}:ecr:{r}:{a}:repository/{}", self.name_of(logical)?))
-            }
+            ("AWS::Events::Rule", "Arn") => s(format!(
+                "arn:{p}:events:{r}:{a}:rule/{}",
+                self.name_of(logical)?
+            )),
+            ("AWS::Events::EventBus", "Arn") => s(format!(
+                "arn:{p}:events:{r}:{a}:event-bus/{}",
+                self.name_of(logical)?
+            )),
+            ("AWS::ECR::Repository", "Arn") => s(format!(
+                "arn:{p}:ecr:{r}:{a}:repository/{}",
+                self.name_of(logical)?
+            )),
             ("AWS::Lex::Bot", "Arn") => s(format!("arn:{p}:lex:{r}:{a}:bot/{logical}")),
             ("AWS::Lex::Bot", "Id") => s(logical.to_string()),
             ("AWS::Lex::BotAlias", "Arn") => {
-                let bot = self.prop(logical, "BotId")?.unwrap_or_else(|| symbolic("BotId"));
+                let bot = self
+                    .prop(logical, "BotId")?
+                    .unwrap_or_else(|| symbolic("BotId"));
                 s(format!("arn:{p}:lex:{r}:{a}:bot-alias/{bot}/{logical}"))
             }
             ("AWS::Lex::BotAlias", "BotAliasId") => s(logical.to_string()),
@@ -656,7 +699,10 @@ impl<'a> Resolver<'a> {
             return Ok(*c);
         }
         let Some(def) = self.conditions.get(name).cloned() else {
-            return Err(self.err(path, format!("condition `{name}` is not defined in Conditions")));
+            return Err(self.err(
+                path,
+                format!("condition `{name}` is not defined in Conditions"),
+            ));
         };
         if self.guard.iter().any(|g| g == &format!("condition:{name}")) {
             return Err(self.err(path, format!("condition `{name}` refers to itself")));
@@ -671,7 +717,10 @@ impl<'a> Resolver<'a> {
 
     /// Evaluates a condition expression.
     pub fn eval_cond(&mut self, v: &Value, path: &str) -> Result<Option<bool>, Diagnostic> {
-        let Some((k, arg)) = v.as_object().filter(|m| m.len() == 1).and_then(|m| m.iter().next())
+        let Some((k, arg)) = v
+            .as_object()
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.iter().next())
         else {
             return Ok(match v {
                 Value::Bool(b) => Some(*b),
@@ -696,7 +745,10 @@ impl<'a> Resolver<'a> {
                 if super::is_symbolic(&a) || super::is_symbolic(&b) {
                     return Ok(None);
                 }
-                Ok(Some(text_of(&a).unwrap_or_else(|| a.to_string()) == text_of(&b).unwrap_or_else(|| b.to_string())))
+                Ok(Some(
+                    text_of(&a).unwrap_or_else(|| a.to_string())
+                        == text_of(&b).unwrap_or_else(|| b.to_string()),
+                ))
             }
             "Fn::Not" => Ok(match items.first() {
                 Some(x) => self.eval_cond(x, path)?.map(|b| !b),
@@ -740,7 +792,8 @@ impl<'a> Resolver<'a> {
                 out.push(d);
             }
             if let Some(p) = r.get("Properties") {
-                let sam_fn = r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::Function");
+                let sam_fn =
+                    r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::Function");
                 match p.as_object() {
                     // SAM events become separate resources: they do not make the function depend
                     // on the API or topic they name.
@@ -779,10 +832,9 @@ impl<'a> Resolver<'a> {
                         ("Fn::Sub", sub) => {
                             let (s, vars) = match sub {
                                 Value::String(s) => (s.as_str(), None),
-                                Value::Array(a) => (
-                                    a.first().and_then(Value::as_str).unwrap_or(""),
-                                    a.get(1),
-                                ),
+                                Value::Array(a) => {
+                                    (a.first().and_then(Value::as_str).unwrap_or(""), a.get(1))
+                                }
                                 _ => ("", None),
                             };
                             let mut rest = s;
@@ -812,8 +864,10 @@ impl<'a> Resolver<'a> {
     /// Rejects a circular dependency between resources, as CloudFormation does.
     pub fn check_cycles(&self) -> Result<(), Diagnostic> {
         let keys: Vec<String> = self.resources.keys().cloned().collect();
-        let deps: FxHashMap<String, Vec<String>> =
-            keys.iter().map(|k| (k.clone(), self.dependencies(k))).collect();
+        let deps: FxHashMap<String, Vec<String>> = keys
+            .iter()
+            .map(|k| (k.clone(), self.dependencies(k)))
+            .collect();
         let mut state: FxHashMap<&str, u8> = FxHashMap::default();
         for k in &keys {
             let mut stack: Vec<(String, usize)> = vec![(k.clone(), 0)];

@@ -175,7 +175,9 @@ pub fn load_layers(paths: &[PathBuf], opts: &IacOptions) -> Result<Environment, 
                     return Err(fail(Diagnostic {
                         file: p.display().to_string(),
                         location: String::new(),
-                        message: "only the first --env may be a snapshot; templates are layered over it".into(),
+                        message:
+                            "only the first --env may be a snapshot; templates are layered over it"
+                                .into(),
                     }));
                 }
                 let lo = LoadOptions {
@@ -523,7 +525,8 @@ impl<'e> Layer<'e> {
         owner: &str,
     ) {
         let region = Arn::parse(arn).map(|a| a.region).unwrap_or_default();
-        if let Some(pid) = self.add_policy(doc, location, name, None, PolicyKind::Resource(kind), owner)
+        if let Some(pid) =
+            self.add_policy(doc, location, name, None, PolicyKind::Resource(kind), owner)
         {
             let i = self.resource(arn, kind, &region);
             self.env.resources[i].policy = Some(pid);
@@ -732,40 +735,70 @@ pub fn lambda_permission_statement(
 /// Documents of the AWS-managed policies templates attach most often, so a template alone can
 /// be analysed (layering over a snapshot uses the snapshot's copies instead).
 pub fn builtin_aws_managed(name: &str) -> Option<Value> {
-    let logs = json!(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]);
+    let logs = json!([
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents"
+    ]);
     let doc = |stmts: Value| json!({"Version": "2012-10-17", "Statement": stmts});
     Some(match name {
         "service-role/AWSLambdaBasicExecutionRole" => {
             doc(json!([{"Effect": "Allow", "Action": logs, "Resource": "*"}]))
         }
-        "service-role/AWSLambdaVPCAccessExecutionRole" => doc(json!([{"Effect": "Allow", "Action": [
+        "service-role/AWSLambdaVPCAccessExecutionRole" => {
+            doc(json!([{"Effect": "Allow", "Action": [
             "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
             "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
             "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-            "Resource": "*"}])),
-        "service-role/AWSLambdaSQSQueueExecutionRole" => doc(json!([{"Effect": "Allow", "Action": [
+            "Resource": "*"}]))
+        }
+        "service-role/AWSLambdaSQSQueueExecutionRole" => {
+            doc(json!([{"Effect": "Allow", "Action": [
             "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}])),
-        "service-role/AWSLambdaDynamoDBExecutionRole" => doc(json!([{"Effect": "Allow", "Action": [
+            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]))
+        }
+        "service-role/AWSLambdaDynamoDBExecutionRole" => {
+            doc(json!([{"Effect": "Allow", "Action": [
             "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
-            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}])),
+            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]))
+        }
         "service-role/AWSLambdaKinesisExecutionRole" => doc(json!([{"Effect": "Allow", "Action": [
             "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
             "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams", "kinesis:SubscribeToShard",
             "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}])),
-        "AWSXrayWriteOnlyAccess" | "AWSXRayDaemonWriteAccess" => doc(json!([{"Effect": "Allow", "Action": [
+        "AWSXrayWriteOnlyAccess" | "AWSXRayDaemonWriteAccess" => {
+            doc(json!([{"Effect": "Allow", "Action": [
             "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-            "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"], "Resource": "*"}])),
+            "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"], "Resource": "*"}]))
+        }
         "AdministratorAccess" => doc(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}])),
-        "ReadOnlyAccess" => doc(json!([{"Effect": "Allow", "Action": ["*:Describe*", "*:Get*", "*:List*"], "Resource": "*"}])),
-        "AmazonS3ReadOnlyAccess" => doc(json!([{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*", "s3-object-lambda:List*"], "Resource": "*"}])),
-        "AmazonS3FullAccess" => doc(json!([{"Effect": "Allow", "Action": ["s3:*", "s3-object-lambda:*"], "Resource": "*"}])),
-        "AmazonDynamoDBFullAccess" => doc(json!([{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}])),
-        "AmazonDynamoDBReadOnlyAccess" => doc(json!([{"Effect": "Allow", "Action": ["dynamodb:BatchGetItem", "dynamodb:Describe*", "dynamodb:List*", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PartiQLSelect"], "Resource": "*"}])),
-        "AmazonSQSFullAccess" => doc(json!([{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}])),
-        "AmazonSNSFullAccess" => doc(json!([{"Effect": "Allow", "Action": "sns:*", "Resource": "*"}])),
-        "CloudWatchLogsFullAccess" => doc(json!([{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}])),
-        "CloudWatchReadOnlyAccess" => doc(json!([{"Effect": "Allow", "Action": ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*", "logs:Get*", "logs:List*", "logs:Describe*", "logs:FilterLogEvents", "logs:StartQuery", "logs:StopQuery"], "Resource": "*"}])),
+        "ReadOnlyAccess" => doc(
+            json!([{"Effect": "Allow", "Action": ["*:Describe*", "*:Get*", "*:List*"], "Resource": "*"}]),
+        ),
+        "AmazonS3ReadOnlyAccess" => doc(
+            json!([{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*", "s3-object-lambda:List*"], "Resource": "*"}]),
+        ),
+        "AmazonS3FullAccess" => doc(
+            json!([{"Effect": "Allow", "Action": ["s3:*", "s3-object-lambda:*"], "Resource": "*"}]),
+        ),
+        "AmazonDynamoDBFullAccess" => {
+            doc(json!([{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]))
+        }
+        "AmazonDynamoDBReadOnlyAccess" => doc(
+            json!([{"Effect": "Allow", "Action": ["dynamodb:BatchGetItem", "dynamodb:Describe*", "dynamodb:List*", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PartiQLSelect"], "Resource": "*"}]),
+        ),
+        "AmazonSQSFullAccess" => {
+            doc(json!([{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]))
+        }
+        "AmazonSNSFullAccess" => {
+            doc(json!([{"Effect": "Allow", "Action": "sns:*", "Resource": "*"}]))
+        }
+        "CloudWatchLogsFullAccess" => {
+            doc(json!([{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]))
+        }
+        "CloudWatchReadOnlyAccess" => doc(
+            json!([{"Effect": "Allow", "Action": ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*", "logs:Get*", "logs:List*", "logs:Describe*", "logs:FilterLogEvents", "logs:StartQuery", "logs:StopQuery"], "Resource": "*"}]),
+        ),
         _ => return None,
     })
 }
@@ -785,7 +818,11 @@ impl LineIndex {
             .iter()
             .position(|l| {
                 let t = l.trim_start().trim_start_matches('"');
-                t.starts_with(section) && t[section.len()..].trim_start_matches('"').trim_start().starts_with(':')
+                t.starts_with(section)
+                    && t[section.len()..]
+                        .trim_start_matches('"')
+                        .trim_start()
+                        .starts_with(':')
             })
             .unwrap_or(0);
         let mut lines = FxHashMap::default();

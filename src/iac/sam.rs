@@ -14,7 +14,11 @@ use serde_json::{json, Value};
 /// Adds a SAM function, its role and its event permissions.
 pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Diagnostic> {
     let name = rv.name_of(&r.logical)?;
-    let (p, reg, acct) = (layer.partition.clone(), layer.region.clone(), layer.account.clone());
+    let (p, reg, acct) = (
+        layer.partition.clone(),
+        layer.region.clone(),
+        layer.account.clone(),
+    );
     let fn_arn = format!("arn:{p}:lambda:{reg}:{acct}:function:{name}");
     let role_arn = match r.text("Role") {
         Some(role) => layer.role_arn(&role),
@@ -33,9 +37,13 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
                 &r.logical,
             );
             let mut pols = Vec::new();
-            let mut managed = vec![format!("arn:{p}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")];
+            let mut managed = vec![format!(
+                "arn:{p}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+            )];
             if r.get("VpcConfig").is_some() {
-                managed.push(format!("arn:{p}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"));
+                managed.push(format!(
+                    "arn:{p}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+                ));
             }
             if r.text("Tracing").as_deref() == Some("Active") {
                 managed.push(format!("arn:{p}:iam::aws:policy/AWSXrayWriteOnlyAccess"));
@@ -133,28 +141,40 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
         for (ename, e) in events {
             let props = e.get("Properties").cloned().unwrap_or(json!({}));
             let sid = format!("{}{ename}Permission", r.logical);
-            let (principal, source_arn, source_account) = match e.get("Type").and_then(Value::as_str) {
-                Some("Api") | Some("HttpApi") => {
-                    let api = props
-                        .get("RestApiId")
-                        .or_else(|| props.get("ApiId"))
-                        .and_then(text_of)
-                        .unwrap_or_else(|| format!("{}-ServerlessRestApi", rv.stack));
-                    ("apigateway.amazonaws.com", Some(format!("arn:{p}:execute-api:{reg}:{acct}:{api}/*")), None)
-                }
-                Some("S3") => ("s3.amazonaws.com", None, Some(acct.clone())),
-                Some("SNS") => ("sns.amazonaws.com", props.get("Topic").and_then(text_of), None),
-                Some("Schedule") | Some("CloudWatchEvent") | Some("EventBridgeRule") => (
-                    "events.amazonaws.com",
-                    Some(format!("arn:{p}:events:{reg}:{acct}:rule/{}", symbolic(&format!("{}{ename} rule", r.logical)))),
-                    None,
-                ),
-                Some("CloudWatchLogs") => ("logs.amazonaws.com", None, None),
-                Some("IoTRule") => ("iot.amazonaws.com", None, Some(acct.clone())),
-                Some("Cognito") => ("cognito-idp.amazonaws.com", None, None),
-                Some("AlexaSkill") => ("alexa-appkit.amazon.com", None, None),
-                _ => continue,
-            };
+            let (principal, source_arn, source_account) =
+                match e.get("Type").and_then(Value::as_str) {
+                    Some("Api") | Some("HttpApi") => {
+                        let api = props
+                            .get("RestApiId")
+                            .or_else(|| props.get("ApiId"))
+                            .and_then(text_of)
+                            .unwrap_or_else(|| format!("{}-ServerlessRestApi", rv.stack));
+                        (
+                            "apigateway.amazonaws.com",
+                            Some(format!("arn:{p}:execute-api:{reg}:{acct}:{api}/*")),
+                            None,
+                        )
+                    }
+                    Some("S3") => ("s3.amazonaws.com", None, Some(acct.clone())),
+                    Some("SNS") => (
+                        "sns.amazonaws.com",
+                        props.get("Topic").and_then(text_of),
+                        None,
+                    ),
+                    Some("Schedule") | Some("CloudWatchEvent") | Some("EventBridgeRule") => (
+                        "events.amazonaws.com",
+                        Some(format!(
+                            "arn:{p}:events:{reg}:{acct}:rule/{}",
+                            symbolic(&format!("{}{ename} rule", r.logical))
+                        )),
+                        None,
+                    ),
+                    Some("CloudWatchLogs") => ("logs.amazonaws.com", None, None),
+                    Some("IoTRule") => ("iot.amazonaws.com", None, Some(acct.clone())),
+                    Some("Cognito") => ("cognito-idp.amazonaws.com", None, None),
+                    Some("AlexaSkill") => ("alexa-appkit.amazon.com", None, None),
+                    _ => continue,
+                };
             let st = super::lambda_permission_statement(
                 &sid,
                 principal,
@@ -165,7 +185,13 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
                 None,
                 None,
             );
-            layer.add_resource_statement(&fn_arn, ResourceKind::LambdaFunction, st, &r.at("Events"), &r.logical);
+            layer.add_resource_statement(
+                &fn_arn,
+                ResourceKind::LambdaFunction,
+                st,
+                &r.at("Events"),
+                &r.logical,
+            );
         }
     }
     Ok(())
@@ -182,50 +208,295 @@ pub fn policy_template(name: &str, args: &Value, layer: &Layer) -> Option<Value>
     let st = |actions: &[&str], res: Vec<String>| json!({"Effect": "Allow", "Action": actions, "Resource": res});
     let table = |t: &str| format!("arn:{p}:dynamodb:{r}:{a}:table/{t}");
     let stmts = match name {
-        "SQSPollerPolicy" => vec![st(&["sqs:ChangeMessageVisibility", "sqs:ChangeMessageVisibilityBatch", "sqs:DeleteMessage", "sqs:DeleteMessageBatch", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], vec![format!("arn:{p}:sqs:{r}:{a}:{}", arg("QueueName"))])],
-        "SQSSendMessagePolicy" => vec![st(&["sqs:SendMessage*"], vec![format!("arn:{p}:sqs:{r}:{a}:{}", arg("QueueName"))])],
-        "LambdaInvokePolicy" => vec![st(&["lambda:InvokeFunction"], vec![format!("arn:{p}:lambda:{r}:{a}:function:{}*", arg("FunctionName"))])],
+        "SQSPollerPolicy" => vec![st(
+            &[
+                "sqs:ChangeMessageVisibility",
+                "sqs:ChangeMessageVisibilityBatch",
+                "sqs:DeleteMessage",
+                "sqs:DeleteMessageBatch",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+            ],
+            vec![format!("arn:{p}:sqs:{r}:{a}:{}", arg("QueueName"))],
+        )],
+        "SQSSendMessagePolicy" => vec![st(
+            &["sqs:SendMessage*"],
+            vec![format!("arn:{p}:sqs:{r}:{a}:{}", arg("QueueName"))],
+        )],
+        "LambdaInvokePolicy" => vec![st(
+            &["lambda:InvokeFunction"],
+            vec![format!(
+                "arn:{p}:lambda:{r}:{a}:function:{}*",
+                arg("FunctionName")
+            )],
+        )],
         "CloudWatchPutMetricPolicy" => vec![st(&["cloudwatch:PutMetricData"], vec!["*".into()])],
-        "DynamoDBCrudPolicy" => vec![st(&["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"], vec![table(&arg("TableName")), format!("{}/index/*", table(&arg("TableName")))])],
-        "DynamoDBReadPolicy" => vec![st(&["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"], vec![table(&arg("TableName")), format!("{}/index/*", table(&arg("TableName")))])],
-        "DynamoDBWritePolicy" => vec![st(&["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], vec![table(&arg("TableName")), format!("{}/index/*", table(&arg("TableName")))])],
+        "DynamoDBCrudPolicy" => vec![st(
+            &[
+                "dynamodb:GetItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+                "dynamodb:Scan",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:BatchGetItem",
+                "dynamodb:DescribeTable",
+                "dynamodb:ConditionCheckItem",
+            ],
+            vec![
+                table(&arg("TableName")),
+                format!("{}/index/*", table(&arg("TableName"))),
+            ],
+        )],
+        "DynamoDBReadPolicy" => vec![st(
+            &[
+                "dynamodb:GetItem",
+                "dynamodb:Scan",
+                "dynamodb:Query",
+                "dynamodb:BatchGetItem",
+                "dynamodb:DescribeTable",
+            ],
+            vec![
+                table(&arg("TableName")),
+                format!("{}/index/*", table(&arg("TableName"))),
+            ],
+        )],
+        "DynamoDBWritePolicy" => vec![st(
+            &[
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:BatchWriteItem",
+            ],
+            vec![
+                table(&arg("TableName")),
+                format!("{}/index/*", table(&arg("TableName"))),
+            ],
+        )],
         "DynamoDBStreamReadPolicy" => vec![
-            st(&["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], vec![format!("{}/stream/{}", table(&arg("TableName")), arg("StreamName"))]),
-            st(&["dynamodb:ListStreams"], vec![format!("{}/stream/*", table(&arg("TableName")))]),
+            st(
+                &[
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                ],
+                vec![format!(
+                    "{}/stream/{}",
+                    table(&arg("TableName")),
+                    arg("StreamName")
+                )],
+            ),
+            st(
+                &["dynamodb:ListStreams"],
+                vec![format!("{}/stream/*", table(&arg("TableName")))],
+            ),
         ],
-        "S3ReadPolicy" => vec![st(&["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:GetLifecycleConfiguration"], vec![format!("arn:{p}:s3:::{}", arg("BucketName")), format!("arn:{p}:s3:::{}/*", arg("BucketName"))])],
-        "S3WritePolicy" => vec![st(&["s3:PutObject", "s3:PutObjectAcl", "s3:PutLifecycleConfiguration"], vec![format!("arn:{p}:s3:::{}", arg("BucketName")), format!("arn:{p}:s3:::{}/*", arg("BucketName"))])],
-        "S3CrudPolicy" => vec![st(&["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl", "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration", "s3:DeleteObject"], vec![format!("arn:{p}:s3:::{}", arg("BucketName")), format!("arn:{p}:s3:::{}/*", arg("BucketName"))])],
+        "S3ReadPolicy" => vec![st(
+            &[
+                "s3:GetObject",
+                "s3:ListBucket",
+                "s3:GetBucketLocation",
+                "s3:GetObjectVersion",
+                "s3:GetLifecycleConfiguration",
+            ],
+            vec![
+                format!("arn:{p}:s3:::{}", arg("BucketName")),
+                format!("arn:{p}:s3:::{}/*", arg("BucketName")),
+            ],
+        )],
+        "S3WritePolicy" => vec![st(
+            &[
+                "s3:PutObject",
+                "s3:PutObjectAcl",
+                "s3:PutLifecycleConfiguration",
+            ],
+            vec![
+                format!("arn:{p}:s3:::{}", arg("BucketName")),
+                format!("arn:{p}:s3:::{}/*", arg("BucketName")),
+            ],
+        )],
+        "S3CrudPolicy" => vec![st(
+            &[
+                "s3:GetObject",
+                "s3:ListBucket",
+                "s3:GetBucketLocation",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:PutObjectAcl",
+                "s3:GetLifecycleConfiguration",
+                "s3:PutLifecycleConfiguration",
+                "s3:DeleteObject",
+            ],
+            vec![
+                format!("arn:{p}:s3:::{}", arg("BucketName")),
+                format!("arn:{p}:s3:::{}/*", arg("BucketName")),
+            ],
+        )],
         "S3FullAccessPolicy" => vec![
-            st(&["s3:GetObject", "s3:GetObjectAcl", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl", "s3:DeleteObject", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging"], vec![format!("arn:{p}:s3:::{}/*", arg("BucketName"))]),
-            st(&["s3:ListBucket", "s3:GetBucketLocation", "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"], vec![format!("arn:{p}:s3:::{}", arg("BucketName"))]),
+            st(
+                &[
+                    "s3:GetObject",
+                    "s3:GetObjectAcl",
+                    "s3:GetObjectVersion",
+                    "s3:PutObject",
+                    "s3:PutObjectAcl",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectTagging",
+                    "s3:DeleteObjectVersionTagging",
+                    "s3:GetObjectTagging",
+                    "s3:GetObjectVersionTagging",
+                    "s3:PutObjectTagging",
+                    "s3:PutObjectVersionTagging",
+                ],
+                vec![format!("arn:{p}:s3:::{}/*", arg("BucketName"))],
+            ),
+            st(
+                &[
+                    "s3:ListBucket",
+                    "s3:GetBucketLocation",
+                    "s3:GetLifecycleConfiguration",
+                    "s3:PutLifecycleConfiguration",
+                ],
+                vec![format!("arn:{p}:s3:::{}", arg("BucketName"))],
+            ),
         ],
-        "SNSPublishMessagePolicy" => vec![st(&["sns:Publish"], vec![format!("arn:{p}:sns:{r}:{a}:{}", arg("TopicName"))])],
-        "SNSCrudPolicy" => vec![st(&["sns:ListSubscriptionsByTopic", "sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Publish"], vec![format!("arn:{p}:sns:{r}:{a}:{}*", arg("TopicName"))])],
-        "StepFunctionsExecutionPolicy" => vec![st(&["states:StartExecution"], vec![format!("arn:{p}:states:{r}:{a}:stateMachine:{}", arg("StateMachineName"))])],
-        "KMSDecryptPolicy" => vec![st(&["kms:Decrypt"], vec![format!("arn:{p}:kms:{r}:{a}:key/{}", arg("KeyId"))])],
-        "KMSEncryptPolicy" => vec![st(&["kms:Encrypt"], vec![format!("arn:{p}:kms:{r}:{a}:key/{}", arg("KeyId"))])],
+        "SNSPublishMessagePolicy" => vec![st(
+            &["sns:Publish"],
+            vec![format!("arn:{p}:sns:{r}:{a}:{}", arg("TopicName"))],
+        )],
+        "SNSCrudPolicy" => vec![st(
+            &[
+                "sns:ListSubscriptionsByTopic",
+                "sns:CreateTopic",
+                "sns:SetTopicAttributes",
+                "sns:Subscribe",
+                "sns:Publish",
+            ],
+            vec![format!("arn:{p}:sns:{r}:{a}:{}*", arg("TopicName"))],
+        )],
+        "StepFunctionsExecutionPolicy" => vec![st(
+            &["states:StartExecution"],
+            vec![format!(
+                "arn:{p}:states:{r}:{a}:stateMachine:{}",
+                arg("StateMachineName")
+            )],
+        )],
+        "KMSDecryptPolicy" => vec![st(
+            &["kms:Decrypt"],
+            vec![format!("arn:{p}:kms:{r}:{a}:key/{}", arg("KeyId"))],
+        )],
+        "KMSEncryptPolicy" => vec![st(
+            &["kms:Encrypt"],
+            vec![format!("arn:{p}:kms:{r}:{a}:key/{}", arg("KeyId"))],
+        )],
         "SSMParameterReadPolicy" => vec![
             st(&["ssm:DescribeParameters"], vec!["*".into()]),
-            st(&["ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath"], vec![format!("arn:{p}:ssm:{r}:{a}:parameter/{}", arg("ParameterName"))]),
+            st(
+                &[
+                    "ssm:GetParameters",
+                    "ssm:GetParameter",
+                    "ssm:GetParametersByPath",
+                ],
+                vec![format!(
+                    "arn:{p}:ssm:{r}:{a}:parameter/{}",
+                    arg("ParameterName")
+                )],
+            ),
         ],
         "SSMParameterWithSlashPrefixReadPolicy" => vec![
             st(&["ssm:DescribeParameters"], vec!["*".into()]),
-            st(&["ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath"], vec![format!("arn:{p}:ssm:{r}:{a}:parameter{}", arg("ParameterName"))]),
+            st(
+                &[
+                    "ssm:GetParameters",
+                    "ssm:GetParameter",
+                    "ssm:GetParametersByPath",
+                ],
+                vec![format!(
+                    "arn:{p}:ssm:{r}:{a}:parameter{}",
+                    arg("ParameterName")
+                )],
+            ),
         ],
-        "AWSSecretsManagerGetSecretValuePolicy" => vec![st(&["secretsmanager:GetSecretValue"], vec![arg("SecretArn")])],
-        "EventBridgePutEventsPolicy" => vec![st(&["events:PutEvents"], vec![format!("arn:{p}:events:{r}:{a}:event-bus/{}", arg("EventBusName"))])],
+        "AWSSecretsManagerGetSecretValuePolicy" => vec![st(
+            &["secretsmanager:GetSecretValue"],
+            vec![arg("SecretArn")],
+        )],
+        "EventBridgePutEventsPolicy" => vec![st(
+            &["events:PutEvents"],
+            vec![format!(
+                "arn:{p}:events:{r}:{a}:event-bus/{}",
+                arg("EventBusName")
+            )],
+        )],
         "KinesisStreamReadPolicy" => vec![
-            st(&["kinesis:ListStreams", "kinesis:DescribeLimits"], vec![format!("arn:{p}:kinesis:{r}:{a}:stream/*")]),
-            st(&["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator"], vec![format!("arn:{p}:kinesis:{r}:{a}:stream/{}", arg("StreamName"))]),
+            st(
+                &["kinesis:ListStreams", "kinesis:DescribeLimits"],
+                vec![format!("arn:{p}:kinesis:{r}:{a}:stream/*")],
+            ),
+            st(
+                &[
+                    "kinesis:DescribeStream",
+                    "kinesis:DescribeStreamSummary",
+                    "kinesis:GetRecords",
+                    "kinesis:GetShardIterator",
+                ],
+                vec![format!(
+                    "arn:{p}:kinesis:{r}:{a}:stream/{}",
+                    arg("StreamName")
+                )],
+            ),
         ],
-        "VPCAccessPolicy" => vec![st(&["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DetachNetworkInterface"], vec!["*".into()])],
-        "SESCrudPolicy" => vec![st(&["ses:GetIdentityVerificationAttributes", "ses:SendEmail", "ses:SendRawEmail", "ses:VerifyEmailIdentity"], vec![format!("arn:{p}:ses:{r}:{a}:identity/{}", arg("IdentityName"))])],
-        "RekognitionDetectOnlyPolicy" => vec![st(&["rekognition:DetectFaces", "rekognition:DetectLabels", "rekognition:DetectModerationLabels", "rekognition:DetectText"], vec!["*".into()])],
-        "ComprehendBasicAccessPolicy" => vec![st(&["comprehend:BatchDetectKeyPhrases", "comprehend:DetectDominantLanguage", "comprehend:DetectEntities", "comprehend:BatchDetectEntities", "comprehend:DetectKeyPhrases", "comprehend:DetectSentiment", "comprehend:BatchDetectDominantLanguage", "comprehend:BatchDetectSentiment"], vec!["*".into()])],
+        "VPCAccessPolicy" => vec![st(
+            &[
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DetachNetworkInterface",
+            ],
+            vec!["*".into()],
+        )],
+        "SESCrudPolicy" => vec![st(
+            &[
+                "ses:GetIdentityVerificationAttributes",
+                "ses:SendEmail",
+                "ses:SendRawEmail",
+                "ses:VerifyEmailIdentity",
+            ],
+            vec![format!(
+                "arn:{p}:ses:{r}:{a}:identity/{}",
+                arg("IdentityName")
+            )],
+        )],
+        "RekognitionDetectOnlyPolicy" => vec![st(
+            &[
+                "rekognition:DetectFaces",
+                "rekognition:DetectLabels",
+                "rekognition:DetectModerationLabels",
+                "rekognition:DetectText",
+            ],
+            vec!["*".into()],
+        )],
+        "ComprehendBasicAccessPolicy" => vec![st(
+            &[
+                "comprehend:BatchDetectKeyPhrases",
+                "comprehend:DetectDominantLanguage",
+                "comprehend:DetectEntities",
+                "comprehend:BatchDetectEntities",
+                "comprehend:DetectKeyPhrases",
+                "comprehend:DetectSentiment",
+                "comprehend:BatchDetectDominantLanguage",
+                "comprehend:BatchDetectSentiment",
+            ],
+            vec!["*".into()],
+        )],
         "TextractPolicy" => vec![st(&["textract:*"], vec!["*".into()])],
-        "EC2DescribePolicy" => vec![st(&["ec2:DescribeRegions", "ec2:DescribeInstances"], vec!["*".into()])],
-        "CloudWatchDescribeAlarmHistoryPolicy" => vec![st(&["cloudwatch:DescribeAlarmHistory"], vec!["*".into()])],
+        "EC2DescribePolicy" => vec![st(
+            &["ec2:DescribeRegions", "ec2:DescribeInstances"],
+            vec!["*".into()],
+        )],
+        "CloudWatchDescribeAlarmHistoryPolicy" => {
+            vec![st(&["cloudwatch:DescribeAlarmHistory"], vec!["*".into()])]
+        }
         "AMIDescribePolicy" => vec![st(&["ec2:DescribeImages"], vec!["*".into()])],
         _ => return None,
     };

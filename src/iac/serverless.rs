@@ -74,15 +74,25 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
         Some(Value::Object(_)) | None => provider.get("role").cloned(),
         Some(other) => Some(other.clone()),
     };
-    let role_cfg = iam.get("role").filter(|r| r.is_object()).cloned().unwrap_or(json!({}));
+    let role_cfg = iam
+        .get("role")
+        .filter(|r| r.is_object())
+        .cloned()
+        .unwrap_or(json!({}));
     let mut statements: Vec<Value> = Vec::new();
-    for src in [provider.get("iamRoleStatements"), role_cfg.get("statements")] {
+    for src in [
+        provider.get("iamRoleStatements"),
+        role_cfg.get("statements"),
+    ] {
         if let Some(Value::Array(a)) = src {
             statements.extend(a.iter().cloned());
         }
     }
     let mut managed: Vec<Value> = Vec::new();
-    for src in [provider.get("iamManagedPolicies"), role_cfg.get("managedPolicies")] {
+    for src in [
+        provider.get("iamManagedPolicies"),
+        role_cfg.get("managedPolicies"),
+    ] {
         if let Some(Value::Array(a)) = src {
             managed.extend(a.iter().cloned());
         }
@@ -93,13 +103,20 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
         .cloned();
 
     let mut resources = Map::new();
-    let functions = doc.get("functions").and_then(Value::as_object).cloned().unwrap_or_default();
+    let functions = doc
+        .get("functions")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let mut needs_default_role = false;
     let mut vpc = provider.get("vpc").is_some();
     let mut event_statements: Vec<Value> = Vec::new();
     for (fname, f) in &functions {
         let logical = format!("{}LambdaFunction", normalize(fname));
-        let name = f.get("name").and_then(text_of).unwrap_or_else(|| format!("{prefix}-{fname}"));
+        let name = f
+            .get("name")
+            .and_then(text_of)
+            .unwrap_or_else(|| format!("{prefix}-{fname}"));
         let role = match f.get("role").cloned().or_else(|| provider_role.clone()) {
             Some(Value::String(r)) if !r.starts_with("arn:") && resources_has(&doc, &r) => {
                 json!({"Fn::GetAtt": [r, "Arn"]})
@@ -119,7 +136,9 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
         let fn_arn = format!("arn:{p}:lambda:{region}:{acct}:function:{name}");
         if let Some(Value::Array(events)) = f.get("events") {
             for (i, e) in events.iter().enumerate() {
-                let Some((kind, cfg)) = e.as_object().and_then(|m| m.iter().next()) else { continue };
+                let Some((kind, cfg)) = e.as_object().and_then(|m| m.iter().next()) else {
+                    continue;
+                };
                 let perm = |principal: &str, source_arn: Option<String>, source_account: bool| {
                     let mut props = json!({"FunctionName": fn_arn, "Action": "lambda:InvokeFunction", "Principal": principal});
                     if let Some(s) = source_arn {
@@ -132,25 +151,47 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
                 };
                 let api = format!("{prefix}-api");
                 let res = match kind.as_str() {
-                    "http" | "httpApi" | "websocket" => Some(perm("apigateway.amazonaws.com", Some(format!("arn:{p}:execute-api:{region}:{acct}:{api}/*")), false)),
+                    "http" | "httpApi" | "websocket" => Some(perm(
+                        "apigateway.amazonaws.com",
+                        Some(format!("arn:{p}:execute-api:{region}:{acct}:{api}/*")),
+                        false,
+                    )),
                     "s3" => {
                         let b = match cfg {
                             Value::Object(m) => m.get("bucket").and_then(text_of),
                             v => text_of(v),
                         }
                         .unwrap_or_default();
-                        Some(perm("s3.amazonaws.com", Some(format!("arn:{p}:s3:::{b}")), true))
+                        Some(perm(
+                            "s3.amazonaws.com",
+                            Some(format!("arn:{p}:s3:::{b}")),
+                            true,
+                        ))
                     }
                     "sns" => {
                         let t = match cfg {
-                            Value::Object(m) => m.get("arn").or_else(|| m.get("topicName")).and_then(text_of),
+                            Value::Object(m) => m
+                                .get("arn")
+                                .or_else(|| m.get("topicName"))
+                                .and_then(text_of),
                             v => text_of(v),
                         }
                         .unwrap_or_default();
-                        let t = if t.starts_with("arn:") { t } else { format!("arn:{p}:sns:{region}:{acct}:{t}") };
+                        let t = if t.starts_with("arn:") {
+                            t
+                        } else {
+                            format!("arn:{p}:sns:{region}:{acct}:{t}")
+                        };
                         Some(perm("sns.amazonaws.com", Some(t), false))
                     }
-                    "schedule" | "eventBridge" | "cloudwatchEvent" => Some(perm("events.amazonaws.com", Some(format!("arn:{p}:events:{region}:{acct}:rule/{}", symbolic(&format!("{fname} {kind} rule"))) ), false)),
+                    "schedule" | "eventBridge" | "cloudwatchEvent" => Some(perm(
+                        "events.amazonaws.com",
+                        Some(format!(
+                            "arn:{p}:events:{region}:{acct}:rule/{}",
+                            symbolic(&format!("{fname} {kind} rule"))
+                        )),
+                        false,
+                    )),
                     "alb" => Some(perm("elasticloadbalancing.amazonaws.com", None, false)),
                     "cloudwatchLog" => Some(perm("logs.amazonaws.com", None, false)),
                     "iot" => Some(perm("iot.amazonaws.com", None, false)),
@@ -175,18 +216,40 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
                             let is_kinesis = s.as_str().is_some_and(|x| x.contains(":kinesis:"))
                                 || cfg.get("type").and_then(Value::as_str) == Some("kinesis");
                             let actions = if is_kinesis {
-                                json!(["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams"])
+                                json!([
+                                    "kinesis:GetRecords",
+                                    "kinesis:GetShardIterator",
+                                    "kinesis:DescribeStream",
+                                    "kinesis:DescribeStreamSummary",
+                                    "kinesis:ListShards",
+                                    "kinesis:ListStreams"
+                                ])
                             } else {
-                                json!(["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"])
+                                json!([
+                                    "dynamodb:GetRecords",
+                                    "dynamodb:GetShardIterator",
+                                    "dynamodb:DescribeStream",
+                                    "dynamodb:ListStreams"
+                                ])
                             };
-                            event_statements.push(json!({"Effect": "Allow", "Action": actions, "Resource": [s]}));
+                            event_statements.push(
+                                json!({"Effect": "Allow", "Action": actions, "Resource": [s]}),
+                            );
                         }
                         None
                     }
                     _ => None,
                 };
                 if let Some(r) = res {
-                    resources.insert(format!("{}LambdaPermission{}{}", normalize(fname), normalize(kind), i), r);
+                    resources.insert(
+                        format!(
+                            "{}LambdaPermission{}{}",
+                            normalize(fname),
+                            normalize(kind),
+                            i
+                        ),
+                        r,
+                    );
                 }
             }
         }
@@ -200,7 +263,9 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
         stmts.extend(statements);
         stmts.extend(event_statements);
         if vpc {
-            managed.push(Value::String(format!("arn:{p}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")));
+            managed.push(Value::String(format!(
+                "arn:{p}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+            )));
         }
         let mut props = json!({
             "RoleName": format!("{prefix}-{region}-lambdaRole"),
@@ -214,7 +279,10 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
         if let Some(b) = boundary {
             props["PermissionsBoundary"] = b;
         }
-        resources.insert("IamRoleLambdaExecution".into(), json!({"Type": "AWS::IAM::Role", "Properties": props}));
+        resources.insert(
+            "IamRoleLambdaExecution".into(),
+            json!({"Type": "AWS::IAM::Role", "Properties": props}),
+        );
     } else if !statements.is_empty() {
         layer.warn(
             "provider.iam.role.statements",
@@ -250,7 +318,10 @@ fn resources_has(doc: &Value, logical: &str) -> bool {
 /// `_` → `Underscore`.
 pub fn normalize(name: &str) -> String {
     let mut c = name.chars();
-    let first: String = c.next().map(|f| f.to_uppercase().collect()).unwrap_or_default();
+    let first: String = c
+        .next()
+        .map(|f| f.to_uppercase().collect())
+        .unwrap_or_default();
     format!("{first}{}", c.as_str())
         .replace('-', "Dash")
         .replace('_', "Underscore")
@@ -270,7 +341,9 @@ impl Vars {
         match v {
             Value::String(s) => self.string(s),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.walk(x)).collect()),
-            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), self.walk(x))).collect()),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, x)| (k.clone(), self.walk(x))).collect())
+            }
             other => other.clone(),
         }
     }
@@ -388,25 +461,45 @@ impl Vars {
             }
             "opt" => {
                 let k = key.trim();
-                match self.opts.iter().rev().find(|(n, _)| n == k) {
-                    Some((_, v)) => Some(Value::String(v.clone())),
-                    None => None,
-                }
+                self.opts
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| Value::String(v.clone()))
             }
             "sls" => match key {
                 "stage" => {
-                    let st = self.opts.iter().rev().find(|(n, _)| n == "stage").map(|(_, v)| v.clone());
-                    Some(Value::String(st.or_else(|| {
-                        self.root.get("provider").and_then(|p| p.get("stage")).and_then(text_of).filter(|s| !s.contains("${"))
-                    }).unwrap_or_else(|| "dev".into())))
+                    let st = self
+                        .opts
+                        .iter()
+                        .rev()
+                        .find(|(n, _)| n == "stage")
+                        .map(|(_, v)| v.clone());
+                    Some(Value::String(
+                        st.or_else(|| {
+                            self.root
+                                .get("provider")
+                                .and_then(|p| p.get("stage"))
+                                .and_then(text_of)
+                                .filter(|s| !s.contains("${"))
+                        })
+                        .unwrap_or_else(|| "dev".into()),
+                    ))
                 }
                 _ => None,
             },
             "aws" => match key {
                 "accountId" => Some(Value::String(self.layer_account.clone())),
-                "region" => Some(Value::String(self.layer_region.clone().unwrap_or_else(|| {
-                    self.root.get("provider").and_then(|p| p.get("region")).and_then(text_of).filter(|s| !s.contains("${")).unwrap_or_else(|| super::DEFAULT_REGION.into())
-                }))),
+                "region" => Some(Value::String(self.layer_region.clone().unwrap_or_else(
+                    || {
+                        self.root
+                            .get("provider")
+                            .and_then(|p| p.get("region"))
+                            .and_then(text_of)
+                            .filter(|s| !s.contains("${"))
+                            .unwrap_or_else(|| super::DEFAULT_REGION.into())
+                    },
+                ))),
                 _ => None,
             },
             _ => None,
@@ -415,9 +508,25 @@ impl Vars {
 }
 
 fn is_source(a: &str) -> bool {
-    ["self:", "opt:", "sls:", "env:", "file(", "ssm:", "cf:", "cf(", "s3:", "param:", "git:", "strToBool(", "sls:", "aws:accountId", "aws:region"]
-        .iter()
-        .any(|p| a.starts_with(p))
+    [
+        "self:",
+        "opt:",
+        "sls:",
+        "env:",
+        "file(",
+        "ssm:",
+        "cf:",
+        "cf(",
+        "s3:",
+        "param:",
+        "git:",
+        "strToBool(",
+        "sls:",
+        "aws:accountId",
+        "aws:region",
+    ]
+    .iter()
+    .any(|p| a.starts_with(p))
 }
 
 fn split_top(e: &str) -> Vec<&str> {
@@ -448,12 +557,31 @@ mod tests {
     #[test]
     fn variables_with_fallbacks() {
         let root = serde_json::json!({"custom": {"table": "t-${opt:stage, 'dev'}"}, "provider": {"stage": "prod"}});
-        let mut v = Vars { root: root.clone(), layer_account: "111111111111".into(), layer_region: None, opts: vec![], unresolved: vec![], depth: 0 };
-        assert_eq!(v.string("${self:custom.table}"), Value::String("t-dev".into()));
-        assert_eq!(v.string("arn:${aws:accountId}:${AWS::Region}"), Value::String("arn:111111111111:${AWS::Region}".into()));
+        let mut v = Vars {
+            root: root.clone(),
+            layer_account: "111111111111".into(),
+            layer_region: None,
+            opts: vec![],
+            unresolved: vec![],
+            depth: 0,
+        };
+        assert_eq!(
+            v.string("${self:custom.table}"),
+            Value::String("t-dev".into())
+        );
+        assert_eq!(
+            v.string("arn:${aws:accountId}:${AWS::Region}"),
+            Value::String("arn:111111111111:${AWS::Region}".into())
+        );
         assert_eq!(v.string("${sls:stage}"), Value::String("prod".into()));
-        assert_eq!(v.string("${aws:username}"), Value::String("${aws:username}".into()));
-        assert_eq!(v.string("${env:HOME}"), Value::String("{{env:HOME}}".into()));
+        assert_eq!(
+            v.string("${aws:username}"),
+            Value::String("${aws:username}".into())
+        );
+        assert_eq!(
+            v.string("${env:HOME}"),
+            Value::String("{{env:HOME}}".into())
+        );
         assert_eq!(normalize("get-user_x"), "GetDashuserUnderscorex");
     }
 }

@@ -88,7 +88,11 @@ pub fn find_after(text: &str, needle: &str, key: &str) -> Option<usize> {
             .position(|l| {
                 let t = l.trim_start().trim_start_matches(['"', '\'']);
                 t.strip_prefix(key)
-                    .map(|r| r.trim_start_matches(['"', '\'']).trim_start().starts_with(':'))
+                    .map(|r| {
+                        r.trim_start_matches(['"', '\''])
+                            .trim_start()
+                            .starts_with(':')
+                    })
                     .unwrap_or(false)
             })
             .unwrap_or(0)
@@ -122,7 +126,11 @@ pub fn enclosing_key(text: &str, line: usize) -> Option<String> {
             return None;
         }
         if ind == second && t.ends_with(':') && !t.starts_with('-') {
-            return Some(t.trim_end_matches(':').trim_matches(['"', '\'']).to_string());
+            return Some(
+                t.trim_end_matches(':')
+                    .trim_matches(['"', '\''])
+                    .to_string(),
+            );
         }
     }
     None
