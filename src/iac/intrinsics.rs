@@ -935,3 +935,138 @@ fn is_named(t: &str) -> bool {
             | "AWS::KMS::Alias"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resolver(t: &Value) -> Resolver<'static> {
+        let mut params = FxHashMap::default();
+        params.insert("Env".to_string(), json!("prod"));
+        params.insert("Missing".to_string(), json!("{{param:Missing}}"));
+        Resolver::new(
+            "t.json",
+            "",
+            t,
+            params,
+            "111111111111",
+            "eu-west-1",
+            "aws",
+            "st",
+        )
+    }
+
+    fn template() -> Value {
+        json!({
+            "Mappings": {"M": {"prod": {"Size": "big"}}},
+            "Conditions": {
+                "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+                "Unknown": {"Fn::Equals": [{"Ref": "Missing"}, "x"]},
+                "Both": {"Fn::And": [{"Condition": "IsProd"}, {"Fn::Not": [{"Condition": "IsProd"}]}]}
+            },
+            "Resources": {
+                "R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": {"Fn::Sub": "app-${Env}"}, "Path": "/svc/"}},
+                "Q": {"Type": "AWS::SQS::Queue"},
+                "B": {"Type": "AWS::S3::Bucket"},
+                "X": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": {"Ref": "Y"}}},
+                "Y": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": {"Fn::GetAtt": ["X", "Arn"]}}}
+            }
+        })
+    }
+
+    fn r(rv: &mut Resolver, v: Value) -> Value {
+        rv.resolve(&v, "$").expect("resolves").expect("a value")
+    }
+
+    #[test]
+    fn refs_and_attributes_are_the_names_resources_will_have() {
+        let t = template();
+        let mut rv = resolver(&t);
+        assert_eq!(
+            r(&mut rv, json!({"Fn::GetAtt": ["R", "Arn"]})),
+            "arn:aws:iam::111111111111:role/svc/app-prod"
+        );
+        assert_eq!(
+            r(&mut rv, json!({"Ref": "Q"})),
+            "https://sqs.eu-west-1.amazonaws.com/111111111111/st-Q"
+        );
+        assert_eq!(
+            r(&mut rv, json!({"Fn::GetAtt": "Q.Arn"})),
+            "arn:aws:sqs:eu-west-1:111111111111:st-Q"
+        );
+        assert_eq!(
+            r(&mut rv, json!({"Fn::GetAtt": ["B", "Arn"]})),
+            "arn:aws:s3:::st-b"
+        );
+        assert_eq!(
+            r(&mut rv, json!({"Fn::GetAtt": ["B", "Nope"]})),
+            "{{B.Nope}}"
+        );
+        assert_eq!(
+            r(
+                &mut rv,
+                json!({"Fn::Sub": ["${A}-${AWS::Region}-${!Literal}", {"A": {"Ref": "AWS::AccountId"}}]})
+            ),
+            "111111111111-eu-west-1-${Literal}"
+        );
+    }
+
+    #[test]
+    fn list_functions_mappings_and_conditions() {
+        let t = template();
+        let mut rv = resolver(&t);
+        assert_eq!(
+            r(&mut rv, json!({"Fn::Join": ["/", ["a", {"Ref": "Env"}]]})),
+            "a/prod"
+        );
+        assert_eq!(
+            r(
+                &mut rv,
+                json!({"Fn::Select": [1, {"Fn::Split": [",", "x,y,z"]}]})
+            ),
+            "y"
+        );
+        assert_eq!(
+            r(
+                &mut rv,
+                json!({"Fn::FindInMap": ["M", {"Ref": "Env"}, "Size"]})
+            ),
+            "big"
+        );
+        assert_eq!(r(&mut rv, json!({"Fn::If": ["IsProd", "p", "d"]})), "p");
+        assert_eq!(r(&mut rv, json!({"Fn::If": ["Both", "p", "d"]})), "d");
+        assert_eq!(
+            r(&mut rv, json!({"Fn::ImportValue": "shared"})),
+            "{{ImportValue:shared}}"
+        );
+        // An undecidable condition takes the true branch and is recorded.
+        assert_eq!(r(&mut rv, json!({"Fn::If": ["Unknown", "a", "b"]})), "a");
+        assert!(rv.undecided.contains("Unknown"));
+        // AWS::NoValue removes the element.
+        assert_eq!(
+            r(&mut rv, json!(["a", {"Ref": "AWS::NoValue"}])),
+            json!(["a"])
+        );
+        // Errors name the path.
+        let e = rv
+            .resolve(&json!({"Fn::Nope": 1}), "Resources.R.Properties.P")
+            .unwrap_err();
+        assert!(
+            e.message.contains("unknown intrinsic function `Fn::Nope`"),
+            "{e}"
+        );
+        assert_eq!(e.location, "Resources.R.Properties.P.Fn::Nope");
+    }
+
+    #[test]
+    fn cycles_are_rejected_with_the_logical_ids() {
+        let t = template();
+        let rv = resolver(&t);
+        let e = rv.check_cycles().unwrap_err();
+        assert!(
+            e.message.contains("X → Y → X") || e.message.contains("Y → X → Y"),
+            "{e}"
+        );
+    }
+}

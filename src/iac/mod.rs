@@ -774,11 +774,17 @@ pub fn builtin_aws_managed(name: &str) -> Option<Value> {
         "AWSLambdaExecute" => doc(json!([
             {"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*:*:*"},
             {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::*"}])),
-        "service-role/AmazonAPIGatewayPushToCloudWatchLogs" => doc(json!([{"Effect": "Allow", "Action": [
+        "service-role/AmazonAPIGatewayPushToCloudWatchLogs" => {
+            doc(json!([{"Effect": "Allow", "Action": [
             "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
-            "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"], "Resource": "*"}])),
-        "CloudWatchFullAccess" => doc(json!([{"Effect": "Allow", "Action": ["autoscaling:Describe*", "cloudwatch:*", "logs:*", "sns:*", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "oam:ListSinks"], "Resource": "*"}])),
-        "AmazonKinesisFullAccess" => doc(json!([{"Effect": "Allow", "Action": "kinesis:*", "Resource": "*"}])),
+            "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"], "Resource": "*"}]))
+        }
+        "CloudWatchFullAccess" => doc(
+            json!([{"Effect": "Allow", "Action": ["autoscaling:Describe*", "cloudwatch:*", "logs:*", "sns:*", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "oam:ListSinks"], "Resource": "*"}]),
+        ),
+        "AmazonKinesisFullAccess" => {
+            doc(json!([{"Effect": "Allow", "Action": "kinesis:*", "Resource": "*"}]))
+        }
         "AdministratorAccess" => doc(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}])),
         "ReadOnlyAccess" => doc(
             json!([{"Effect": "Allow", "Action": ["*:Describe*", "*:Get*", "*:List*"], "Resource": "*"}]),

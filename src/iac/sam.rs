@@ -446,8 +446,35 @@ pub fn policy_template(name: &str, args: &Value, layer: &Layer) -> Option<Value>
                 )],
             ),
         ],
-        "KinesisCrudPolicy" => vec![st(&["kinesis:AddTagsToStream", "kinesis:CreateStream", "kinesis:DecreaseStreamRetentionPeriod", "kinesis:DeleteStream", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:IncreaseStreamRetentionPeriod", "kinesis:ListTagsForStream", "kinesis:MergeShards", "kinesis:PutRecord", "kinesis:PutRecords", "kinesis:SplitShard", "kinesis:RemoveTagsFromStream"], vec![format!("arn:{p}:kinesis:{r}:{a}:stream/{}", arg("StreamName"))])],
-        "FilterLogEventsPolicy" => vec![st(&["logs:FilterLogEvents"], vec![format!("arn:{p}:logs:{r}:{a}:log-group:{}:log-stream:*", arg("LogGroupName"))])],
+        "KinesisCrudPolicy" => vec![st(
+            &[
+                "kinesis:AddTagsToStream",
+                "kinesis:CreateStream",
+                "kinesis:DecreaseStreamRetentionPeriod",
+                "kinesis:DeleteStream",
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetShardIterator",
+                "kinesis:IncreaseStreamRetentionPeriod",
+                "kinesis:ListTagsForStream",
+                "kinesis:MergeShards",
+                "kinesis:PutRecord",
+                "kinesis:PutRecords",
+                "kinesis:SplitShard",
+                "kinesis:RemoveTagsFromStream",
+            ],
+            vec![format!(
+                "arn:{p}:kinesis:{r}:{a}:stream/{}",
+                arg("StreamName")
+            )],
+        )],
+        "FilterLogEventsPolicy" => vec![st(
+            &["logs:FilterLogEvents"],
+            vec![format!(
+                "arn:{p}:logs:{r}:{a}:log-group:{}:log-stream:*",
+                arg("LogGroupName")
+            )],
+        )],
         "VPCAccessPolicy" => vec![st(
             &[
                 "ec2:CreateNetworkInterface",

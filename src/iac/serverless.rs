@@ -24,8 +24,10 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
     // The framework's defaults, visible to `${self:provider.stage}` and `${self:provider.region}`.
     let mut root = raw.clone();
     if let Some(Value::Object(pm)) = root.get_mut("provider") {
-        pm.entry("stage").or_insert_with(|| Value::String("${opt:stage, 'dev'}".into()));
-        pm.entry("region").or_insert_with(|| Value::String("${opt:region, 'us-east-1'}".into()));
+        pm.entry("stage")
+            .or_insert_with(|| Value::String("${opt:stage, 'dev'}".into()));
+        pm.entry("region")
+            .or_insert_with(|| Value::String("${opt:region, 'us-east-1'}".into()));
     }
     let raw = root;
     let mut vars = Vars {
