@@ -191,6 +191,24 @@ fn serverless_default_role_lacks_cloudwatch_read_until_statements_add_it() {
         ],
         "{d}"
     );
+    // The same question for one action (the `who-can` form).
+    let d = json(&[
+        "diff",
+        "--before",
+        SLS_BEFORE,
+        "--after",
+        SLS_AFTER,
+        "--action",
+        "cloudwatch:GetMetricStatistics",
+        "--reach",
+        "*",
+    ]);
+    assert_eq!(d["gained"].as_array().map(Vec::len), Some(1), "{d}");
+    assert_eq!(
+        d["gained"][0]["principal"],
+        "arn:aws:iam::123456789012:role/metrics-dev-us-east-1-lambdaRole",
+        "{d}"
+    );
 }
 
 /// Decision and (layer, effect, statement) of each reason: what must agree between two inputs.

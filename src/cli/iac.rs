@@ -61,10 +61,15 @@ pub fn run_diff(
     before: Vec<PathBuf>,
     after: Vec<PathBuf>,
     reach: Vec<String>,
+    action: Option<String>,
     fail_on_new_access: bool,
     env: &EnvArgs,
     ctx: &ContextArgs,
 ) -> i32 {
+    if !env.env.is_empty() {
+        eprintln!("error: `diff` compares --before ENV... with --after ENV...; --env is not used");
+        return 2;
+    }
     let context = match ctx.build() {
         Ok(c) => c,
         Err(m) => {
@@ -91,7 +96,16 @@ pub fn run_diff(
         Ok(e) => e,
         Err(c) => return c,
     };
-    let report = iac::diff::diff(&b, &a, &reach, &context);
+    let report = match &action {
+        Some(act) => {
+            if let Err(m) = super::check_action(&a, act) {
+                eprintln!("error: {m}");
+                return 2;
+            }
+            iac::diff::diff_action(&b, &a, act, &reach, &context)
+        }
+        None => iac::diff::diff(&b, &a, &reach, &context),
+    };
     let out = match env.format {
         Format::Json => iac::diff::render_json(&report),
         Format::Csv => {

@@ -61,7 +61,7 @@ pub struct EnvArgs {
     /// Answer even if some documents could not be loaded (they are listed, answers that may depend on them become conditional).
     #[arg(long)]
     pub allow_partial: bool,
-    /// Account id for a bare get-account-authorization-details file.
+    /// Account id for a bare get-account-authorization-details file, and the account templates deploy into (default: the snapshot's single account, else 123456789012).
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
     /// Output format.
@@ -179,6 +179,9 @@ pub enum Command {
         /// Exit with status 1 when access was gained.
         #[arg(long)]
         fail_on_new_access: bool,
+        /// Only this action: compare `who-can ACTION` on each --reach resource.
+        #[arg(long, value_name = "ACTION", requires = "reach")]
+        action: Option<String>,
     },
 }
 
@@ -246,7 +249,7 @@ fn resolve_role(engine: &Engine, text: &str) -> Result<String, String> {
     }
 }
 
-fn check_action(engine: &Engine, action: &str) -> Result<(), String> {
+pub(crate) fn check_action(engine: &Engine, action: &str) -> Result<(), String> {
     let Some((svc, name)) = action.split_once(':') else {
         return Err(format!(
             "`{action}` is not an action: expected SERVICE:Action, e.g. s3:GetObject"
@@ -378,7 +381,8 @@ pub fn run(cli: Cli) -> i32 {
             after,
             reach,
             fail_on_new_access,
-        } => iac::run_diff(before, after, reach, fail_on_new_access, &env, &ctx),
+            action,
+        } => iac::run_diff(before, after, reach, action, fail_on_new_access, &env, &ctx),
         Command::Facts { env, out } => {
             let engine = match load_env(&env) {
                 Ok(e) => e,

@@ -246,6 +246,42 @@ pub fn diff(
             a.entry(k).or_insert(v);
         }
     }
+    compare(before, after, b, a, ctx)
+}
+
+/// Compares who can perform `action` on each of `resources` (the `who-can` question) before and
+/// after.
+pub fn diff_action(
+    before: &Engine,
+    after: &Engine,
+    action: &str,
+    resources: &[String],
+    ctx: &UserContext,
+) -> DiffReport {
+    let side = |e: &Engine| {
+        let mut m: BTreeMap<Key, (Decision, Vec<String>)> = BTreeMap::new();
+        for r in resources {
+            for p in e.who_can(action, &Target::parse(r), ctx).principals {
+                if p.decision != Decision::Deny {
+                    m.insert(
+                        (p.principal, action.to_string(), r.clone()),
+                        (p.decision, p.via),
+                    );
+                }
+            }
+        }
+        m
+    };
+    compare(before, after, side(before), side(after), ctx)
+}
+
+fn compare(
+    before: &Engine,
+    after: &Engine,
+    b: BTreeMap<Key, (Decision, Vec<String>)>,
+    a: BTreeMap<Key, (Decision, Vec<String>)>,
+    ctx: &UserContext,
+) -> DiffReport {
     let mut report = DiffReport::default();
     for (k, (d, via)) in &a {
         let old = b.get(k).map(|x| x.0).unwrap_or(Decision::Deny);
