@@ -203,10 +203,14 @@ fn serverless_default_role_lacks_cloudwatch_read_until_statements_add_it() {
         "--reach",
         "*",
     ]);
-    assert_eq!(d["gained"].as_array().map(Vec::len), Some(1), "{d}");
-    assert_eq!(
-        d["gained"][0]["principal"],
-        "arn:aws:iam::123456789012:role/metrics-dev-us-east-1-lambdaRole",
+    // The role, and Lambda through it (who-can follows role chains).
+    let role = "arn:aws:iam::123456789012:role/metrics-dev-us-east-1-lambdaRole";
+    let g = d["gained"].as_array().expect("gained");
+    assert_eq!(g.len(), 2, "{d}");
+    assert!(g.iter().any(|x| x["principal"] == role), "{d}");
+    assert!(
+        g.iter()
+            .any(|x| x["principal"] == "lambda.amazonaws.com" && x["via"][0] == role),
         "{d}"
     );
 }
