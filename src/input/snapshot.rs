@@ -72,8 +72,15 @@ struct FileEntry {
     kind: FileKind,
 }
 
+/// The resource name of a per-resource file: the file name without `.json`, percent-decoded
+/// (the collector encodes bytes that are unsafe in file names, such as the `/` of a secret name,
+/// as `%XX`).
 fn stem(name: &str) -> Option<String> {
-    name.strip_suffix(".json").map(str::to_string)
+    name.strip_suffix(".json").map(|s| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    })
 }
 
 /// `list-functions.json` or `list-functions.<region>.json`.
@@ -763,6 +770,26 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
     })
 }
 
+/// The region of an SQS queue URL's host: `sqs.REGION.amazonaws.com[.cn]`, the legacy
+/// `REGION.queue.amazonaws.com`, or `queue.amazonaws.com` (us-east-1); `None` for any other host
+/// (an emulator such as `127.0.0.1:4566`).
+fn queue_host_region(host: &str) -> Option<String> {
+    let labels: Vec<&str> = host.split('.').collect();
+    match labels.as_slice() {
+        ["sqs", r, "amazonaws", "com", ..] => Some(r.to_string()),
+        ["queue", "amazonaws", "com"] => Some("us-east-1".to_string()),
+        [r, "queue", "amazonaws", "com", ..] => Some(r.to_string()),
+        _ => None,
+    }
+}
+
+/// The region in an inventory file name split by region: `sqs/list-queues.us-east-1.json`.
+fn inventory_region(rel: &str) -> Option<String> {
+    let name = rel.rsplit('/').next()?.strip_suffix(".json")?;
+    let (_, region) = name.split_once('.')?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
 /// Region and name from an ARN such as `arn:aws:lambda:REGION:ACCT:function:NAME`.
 fn arn_region(arn: &str) -> String {
     Arn::parse(arn).map(|a| a.region).unwrap_or_default()
@@ -799,7 +826,7 @@ fn assemble(
     let mut key_pol: Vec<(String, Option<String>, String, PolicyId, String)> = Vec::new();
     let mut key_grants: FxHashMap<(String, String), Vec<(String, Vec<String>)>> =
         FxHashMap::default();
-    let mut queues: Vec<(String, String)> = Vec::new();
+    let mut queues: Vec<(String, String, Option<String>)> = Vec::new();
     let mut topics: Vec<(String, String)> = Vec::new();
     let mut secrets: Vec<(String, SecretJ)> = Vec::new();
     let mut attr_pol: Vec<(
@@ -912,7 +939,13 @@ fn assemble(
                     key_grants.insert((acct.clone(), k.clone()), g);
                 }
             }
-            Parsed::Queues(q) => queues.extend(q.into_iter().map(|u| (acct.clone(), u))),
+            Parsed::Queues(q) => {
+                let file_region = inventory_region(&e.rel);
+                queues.extend(
+                    q.into_iter()
+                        .map(|u| (acct.clone(), u, file_region.clone())),
+                )
+            }
             Parsed::Topics(t) => topics.extend(t.into_iter().map(|u| (acct.clone(), u))),
             Parsed::Secrets(s) => secrets.extend(s.into_iter().map(|u| (acct.clone(), u))),
             Parsed::OrgDescribe(o) => {
@@ -1229,11 +1262,11 @@ fn assemble(
     }
 
     // SQS, SNS, Secrets Manager.
-    for (acct, url) in queues {
-        // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
+    for (acct, url, file_region) in queues {
+        // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME (or a legacy / emulator host)
         let parts: Vec<&str> = url.trim_end_matches('/').split('/').collect();
         let host = parts.get(2).copied().unwrap_or("");
-        let region = host.split('.').nth(1).unwrap_or("").to_string();
+        let region = queue_host_region(host).or(file_region).unwrap_or_default();
         let name = parts.last().copied().unwrap_or("").to_string();
         let qacct = parts.get(3).copied().unwrap_or(&acct).to_string();
         let arn = format!("arn:aws:sqs:{region}:{qacct}:{name}");
