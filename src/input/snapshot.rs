@@ -217,6 +217,19 @@ fn rel_of(root: &Path, p: &Path) -> String {
 
 /// Parses `text` as `T`, naming the JSON path of the first problem.
 fn parse_shape<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Diagnostic> {
+    // Every file of the layout is a JSON object; serde would also build a struct from an array
+    // (`[]` as an empty account), so anything else is refused here.
+    let body = text.trim_start_matches([' ', '\t', '\n', '\r', '\u{feff}']);
+    if let Some(c) = body.chars().next().filter(|&c| c != '{') {
+        let (line, col) = line_col(text, text.len() - body.len());
+        return Err(Diagnostic {
+            file: file.to_string(),
+            location: "$".to_string(),
+            message: format!(
+                "expected a JSON object (AWS CLI output) at line {line} column {col}, found `{c}`"
+            ),
+        });
+    }
     match serde_json::from_str::<T>(text) {
         Ok(v) => Ok(v),
         Err(first) => {
@@ -383,14 +396,46 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
     Ok(env)
 }
 
-fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(&e.path).map_err(|err| {
+/// 1-based line and column (in characters) of byte offset `at` of `text`.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..at.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    (line, col)
+}
+
+/// Reads a file as UTF-8, naming the line and column of the first invalid byte.
+fn read_text(e: &FileEntry) -> Result<String, Vec<Diagnostic>> {
+    let bytes = std::fs::read(&e.path).map_err(|err| {
         vec![Diagnostic {
             file: e.rel.clone(),
             location: String::new(),
             message: format!("cannot read file: {err}"),
         }]
     })?;
+    String::from_utf8(bytes).map_err(|err| {
+        let ok = err.utf8_error().valid_up_to();
+        let bytes = err.into_bytes();
+        // The valid prefix is UTF-8, so its line and column can be counted.
+        let prefix = String::from_utf8_lossy(&bytes[..ok]);
+        let (line, col) = line_col(&prefix, ok);
+        vec![Diagnostic {
+            file: e.rel.clone(),
+            location: format!("line {line} column {col}"),
+            message: format!(
+                "invalid UTF-8 (byte 0x{:02x} at offset {ok}): AWS CLI output is UTF-8 JSON",
+                bytes[ok]
+            ),
+        }]
+    })
+}
+
+fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
+    let text = read_text(e)?;
     let one = |d: Diagnostic| vec![d];
     let file = e.rel.as_str();
     use FileKind::*;
