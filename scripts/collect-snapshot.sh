@@ -164,7 +164,7 @@ fetch() {
         code="${BASH_REMATCH[1]}"
     fi
     if [ -n "$code" ] && [[ " $absent " == *" $code "* ]]; then
-        printf 'a\n' >>"$COUNT_ABSENT"
+        printf '%s\n' "${file#"$STAGE"/}" >>"$COUNT_ABSENT"
         rm -f -- "$errf"
         return 1
     fi
@@ -424,6 +424,37 @@ N_ERRORS=$(($(wc -l <"$ERRLOG") + 0))
 N_FILES=$(($(wc -l <"$COUNT_FILES") + 0))
 N_ABSENT=$(($(wc -l <"$COUNT_ABSENT") + 0))
 ELAPSED=$(($(date +%s) - START))
+
+# manifest.json: what this run asked for, so that iamdl can tell "AWS said none" (absent) from
+# "never recorded" (a gap). Every value is an account id, a checked region name or a path made
+# of safe_name-encoded names, so none needs JSON escaping.
+json_list() {
+    local first=1 v
+    printf '['
+    for v in "$@"; do
+        [ $first = 1 ] || printf ', '
+        first=0
+        printf '"%s"' "$v"
+    done
+    printf ']'
+}
+COLLECTED=()
+for acct in "${ACCOUNTS[@]}"; do
+    skipped=0
+    for s in "${SKIPPED_ACCOUNTS[@]}"; do [ "$s" = "$acct" ] && skipped=1; done
+    [ $skipped = 1 ] || COLLECTED+=("$acct")
+done
+mapfile -t ABSENT_PATHS <"$COUNT_ABSENT"
+{
+    printf '{\n  "generator": "iamdl scripts/collect-snapshot.sh",\n'
+    printf '  "collected_at": "%s",\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf '  "organization": %s,\n' "$([ "$ORG" = 1 ] && echo true || echo false)"
+    printf '  "accounts": %s,\n' "$(json_list "${COLLECTED[@]}")"
+    printf '  "skipped_accounts": %s,\n' "$(json_list "${SKIPPED_ACCOUNTS[@]}")"
+    printf '  "regions": %s,\n' "$(json_list "${REGIONS[@]}")"
+    printf '  "errors": %d,\n' "$N_ERRORS"
+    printf '  "absent": %s\n}\n' "$(json_list "${ABSENT_PATHS[@]}")"
+} >"$OUT/manifest.json.tmp" && mv -f -- "$OUT/manifest.json.tmp" "$OUT/manifest.json"
 printf 'collected %d account(s) (%d skipped%s), %d region(s), %d file(s), %d absent document(s), %d error(s) in %ds -> %s\n' \
     "$N_ACCOUNTS" "${#SKIPPED_ACCOUNTS[@]}" \
     "$([ ${#SKIPPED_ACCOUNTS[@]} -gt 0 ] && printf ': %s' "${SKIPPED_ACCOUNTS[*]}")" \

@@ -230,6 +230,31 @@ fn collector_against_moto() {
 
     // iamdl answers from it.
     let env = snap.to_str().expect("utf-8 path");
+    // The manifest records what AWS answered "none" for, so no gap is reported; the logged
+    // s3control failures are.
+    let manifest = std::fs::read_to_string(snap.join("manifest.json")).expect("manifest.json");
+    let manifest: Value = serde_json::from_str(&manifest).expect("manifest is JSON");
+    assert_eq!(
+        manifest["accounts"].as_array().map(Vec::len),
+        Some(2),
+        "{manifest}"
+    );
+    assert!(
+        manifest["absent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == &format!("accounts/{MGMT}/lambda/get-policy/us-east-1/no-policy.json")),
+        "{manifest}"
+    );
+    let (_, _, warnings) = iamdl(&["can", "--env", env, "user/bob", "s3:ListBucket", "*"]);
+    assert!(
+        !warnings.contains("is in an inventory but no"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains("has no lambda inventory"), "{warnings}");
+    assert!(!warnings.contains("unknown file"), "{warnings}");
+
     let bucket = format!("arn:aws:s3:::data-{MGMT}");
     assert_eq!(
         decision(&[

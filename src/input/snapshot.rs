@@ -382,6 +382,10 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
         }
     }
     assemble(&mut env, &entries, parsed, &mut errors, &mut warnings);
+    if meta.is_dir() {
+        let rels: Vec<String> = entries.iter().map(|e| e.rel.clone()).collect();
+        warnings.extend(super::gaps::check(path, &rels, &env));
+    }
     if !errors.is_empty() && !opts.allow_partial {
         return Err(LoadFailure { errors, warnings });
     }
