@@ -152,6 +152,7 @@ fn collector_policy_suffices_and_is_read_only() {
         "sts",
     ];
     let words: Vec<&str> = script.split_whitespace().collect();
+    let mut seen = std::collections::BTreeSet::new();
     for w in words.windows(2) {
         let svc = w[0].trim_start_matches(['(', '"']);
         if services.contains(&svc)
@@ -166,6 +167,7 @@ fn collector_policy_suffices_and_is_read_only() {
                 CALLS.iter().any(|(c, _, _)| *c == cmd),
                 "the script calls `{cmd}`, not in CALLS"
             );
+            seen.insert(cmd.clone());
             let verb = w[1].split('-').next().unwrap();
             assert!(
                 ["get", "list", "describe", "assume"].contains(&verb),
@@ -173,6 +175,11 @@ fn collector_policy_suffices_and_is_read_only() {
             );
         }
     }
+    assert_eq!(
+        seen.len(),
+        CALLS.len(),
+        "every call of CALLS is in the script: {seen:?}"
+    );
     let policy: Value = serde_json::from_str(
         &std::fs::read_to_string(Path::new(ROOT).join("scripts/collector-policy.json")).unwrap(),
     )
