@@ -122,3 +122,43 @@ fn without_a_manifest_only_certain_gaps_are_reported() {
     assert!(err.contains("manifest.json: at line 1 column"), "{err}");
     assert!(err.contains("gaps not checked"), "{err}");
 }
+
+#[test]
+fn a_key_policy_in_a_region_folder_without_inventory_is_loaded_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        &format!("accounts/{A}/iam/get-account-authorization-details.json"),
+        &format!(
+            r#"{{"UserDetailList": [{{"UserName": "u", "Arn": "arn:aws:iam::{A}:user/u"}}]}}"#
+        ),
+    );
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:user/u"}},"Action":"kms:Decrypt","Resource":"*"}}]}}"#
+    );
+    write(
+        root,
+        &format!("accounts/{A}/kms/get-key-policy/eu-west-1/k9.json"),
+        &serde_json::json!({ "Policy": policy }).to_string(),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_iamdl"))
+        .args(["can", "--env"])
+        .arg(root)
+        .args([
+            "user/u",
+            "kms:Decrypt",
+            &format!("arn:aws:kms:eu-west-1:{A}:key/k9"),
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run iamdl");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains(&format!("key `k9` has a key policy but is not in kms/list-keys: loaded as arn:aws:kms:eu-west-1:{A}:key/k9")), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The key policy names the user (E8); grants are unknown, so it is allow (or conditional at worst).
+    assert_ne!(v["decision"], "deny", "{v}");
+    assert_eq!(v["reasons"][0]["layer"], "resource-based policy", "{v}");
+}

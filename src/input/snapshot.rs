@@ -1304,8 +1304,24 @@ fn assemble(
         }
         env.resources.push(r);
     }
-    for (i, (_, _, id, _, file)) in key_pol.iter().enumerate() {
-        if !key_pol_used[i] {
+    for (i, (acct, reg, id, pid, file)) in key_pol.iter().enumerate() {
+        if key_pol_used[i] {
+            continue;
+        }
+        // The region folder (`get-key-policy/<region>/<id>.json`) says where the key is.
+        if let Some(region) = reg {
+            let arn = format!("arn:aws:kms:{region}:{acct}:key/{id}");
+            warnings.push(Diagnostic {
+                file: file.clone(),
+                location: String::new(),
+                message: format!(
+                    "key `{id}` has a key policy but is not in kms/list-keys: loaded as {arn}"
+                ),
+            });
+            let mut r = new_res(arn, ResourceKind::KmsKey, acct.clone(), region.clone());
+            r.policy = Some(*pid);
+            env.resources.push(r);
+        } else {
             errors.push(Diagnostic { file: file.clone(), location: String::new(), message: format!("key `{id}` has a key policy but is not in kms/list-keys.json: cannot tell its region") });
         }
     }
