@@ -102,6 +102,17 @@ fn decision(args: &[&str]) -> String {
 
 #[test]
 fn collector_against_moto() {
+    // The test installs what it needs itself (into target/collect-venv, nothing outside the
+    // repository), unless IAMDL_NO_INSTALL is set.
+    if (find_tool("aws").is_none() || find_tool("moto_server").is_none())
+        && std::env::var_os("IAMDL_NO_INSTALL").is_none()
+    {
+        let script = Path::new(ROOT).join("scripts/ci-setup-collect.sh");
+        match Command::new("bash").arg(&script).status() {
+            Ok(s) if s.success() => {}
+            other => eprintln!("{}: {other:?}", script.display()),
+        }
+    }
     let (Some(aws), Some(moto)) = (find_tool("aws"), find_tool("moto_server")) else {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!(
