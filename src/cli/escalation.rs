@@ -204,7 +204,15 @@ pub fn run(cmd: EscalationCommand) -> i32 {
                         }
                     }
                     emit(render::csv(
-                        &["path", "step", "from", "to", "technique", "decision", "proof"],
+                        &[
+                            "path",
+                            "step",
+                            "from",
+                            "to",
+                            "technique",
+                            "decision",
+                            "proof",
+                        ],
                         &rows,
                     ))
                 }
@@ -316,7 +324,14 @@ pub fn run(cmd: EscalationCommand) -> i32 {
                             ]
                         })
                         .collect();
-                    let h = ["principal", "kind", "account", "decision", "how", "techniques"];
+                    let h = [
+                        "principal",
+                        "kind",
+                        "account",
+                        "decision",
+                        "how",
+                        "techniques",
+                    ];
                     if env.format == Format::Csv {
                         emit(render::csv(&h, &rows));
                     } else {
@@ -361,7 +376,10 @@ pub fn run(cmd: EscalationCommand) -> i32 {
             let esc = Escalation::new(&engine);
             let g = match a.what[0].as_str() {
                 "path" if a.what.len() == 3 => {
-                    let (f, t) = match (principal(&engine, &a.what[1]), principal(&engine, &a.what[2])) {
+                    let (f, t) = match (
+                        principal(&engine, &a.what[1]),
+                        principal(&engine, &a.what[2]),
+                    ) {
                         (Ok(f), Ok(t)) => (f, t),
                         (Err(m), _) | (_, Err(m)) => return usage(m),
                     };

@@ -329,7 +329,12 @@ impl Engine {
     }
 
     /// As [`Engine::assumers`], with the account-wide candidates filtered by `capable`.
-    pub fn assumers_among(&self, r: usize, ctx: &UserContext, capable: &[bool]) -> Vec<(Node, bool)> {
+    pub fn assumers_among(
+        &self,
+        r: usize,
+        ctx: &UserContext,
+        capable: &[bool],
+    ) -> Vec<(Node, bool)> {
         let role = &self.env.roles[r];
         let trust = self.env.policy(role.trust);
         let mut cands: Vec<Node> = Vec::new();

@@ -133,7 +133,13 @@ impl<'e> Batch<'e> {
         }
     }
 
-    fn push(&mut self, who: Node, action: &'static str, t: Target, svc: Option<&'static str>) -> usize {
+    fn push(
+        &mut self,
+        who: Node,
+        action: &'static str,
+        t: Target,
+        svc: Option<&'static str>,
+    ) -> usize {
         self.reqs.push((who, action, t, svc));
         self.reqs.len() - 1
     }
@@ -233,6 +239,7 @@ impl Graph {
                 technique_edges(engine, ctx, tech, a, &nodes, &mut edges);
             }
         }
+        crate::engine::whocan::timing("escalation technique edges", t0);
         // sts-001: the assume-role edges of the engine (E7), every role.
         let capable = engine.may_assume_by_identity();
         for r in 0..env.roles.len() {
@@ -264,6 +271,7 @@ impl Graph {
                 }
             }
         }
+        crate::engine::whocan::timing("escalation assume-role edges", t0);
         // Targets of empowerment: what they become with arbitrary identity permissions.
         let mut probe_targets: Vec<Pid> = edges
             .iter()
@@ -328,13 +336,20 @@ impl Graph {
             n,
             build_ms: 0,
         };
-        g.direct_admin_of = g.direct_admins.iter().map(|&(p, a, d)| (p, (a, d))).collect();
-        g.derived = rules::run(&g.facts());
+        g.direct_admin_of = g
+            .direct_admins
+            .iter()
+            .map(|&(p, a, d)| (p, (a, d)))
+            .collect();
         for (i, e) in g.edges.iter().enumerate() {
             if e.kind == EdgeKind::Become {
                 g.out_become.entry(e.from).or_default().push(i);
             }
         }
+        let t1 = std::time::Instant::now();
+        let facts = g.facts();
+        g.derived = rules::run(&facts);
+        crate::engine::whocan::timing("escalation rules", t1);
         g.build_ms = t0.elapsed().as_millis();
         crate::engine::whocan::timing("escalation graph", t0);
         g
@@ -346,12 +361,47 @@ impl Graph {
 
     fn facts(&self) -> rules::Facts {
         let mut f = rules::Facts::default();
+        // Targets per empowering principal, then one forward search from each over the
+        // become edges: x gains t when x can change t's permissions and act as t.
+        let mut targets: FxHashMap<Pid, Vec<(Pid, EdgeKind)>> = FxHashMap::default();
         for e in &self.edges {
-            let pair = (e.from.0, e.to.0);
             match e.kind {
-                EdgeKind::Become => f.act_as.push(pair),
-                EdgeKind::Empower => f.empower.push(pair),
-                EdgeKind::Unbound => f.unbound.push(pair),
+                EdgeKind::Become => f.act_as.push((e.from.0, e.to.0)),
+                k => targets.entry(e.from).or_default().push((e.to, k)),
+            }
+        }
+        let mut xs: Vec<&Pid> = targets.keys().collect();
+        xs.sort();
+        for x in xs {
+            let ts = &targets[x];
+            let mut seen: FxHashSet<Pid> = FxHashSet::default();
+            let mut queue = std::collections::VecDeque::from([*x]);
+            seen.insert(*x);
+            let want: FxHashSet<Pid> = ts.iter().map(|(t, _)| *t).collect();
+            let mut left = want.len();
+            if want.contains(x) {
+                left -= 1;
+            }
+            while let Some(n) = queue.pop_front() {
+                if left == 0 {
+                    break;
+                }
+                for e in self.become_from(n) {
+                    if seen.insert(e.to) {
+                        if want.contains(&e.to) {
+                            left -= 1;
+                        }
+                        queue.push_back(e.to);
+                    }
+                }
+            }
+            for &(t, k) in ts {
+                if seen.contains(&t) {
+                    match k {
+                        EdgeKind::Empower => f.gains.push((x.0, t.0)),
+                        _ => f.frees.push((x.0, t.0)),
+                    }
+                }
             }
         }
         for &(p, a, _) in &self.direct_admins {
@@ -396,10 +446,10 @@ impl Graph {
         }
         f.act_as.sort_unstable();
         f.act_as.dedup();
-        f.empower.sort_unstable();
-        f.empower.dedup();
-        f.unbound.sort_unstable();
-        f.unbound.dedup();
+        f.gains.sort_unstable();
+        f.gains.dedup();
+        f.frees.sort_unstable();
+        f.frees.dedup();
         f
     }
 
@@ -440,7 +490,12 @@ impl Graph {
 
 /// Roles of account `a` that `service` may assume (trust policy names the service or anyone,
 /// and the engine does not deny), with the decision.
-fn roles_trusting(engine: &Engine, ctx: &UserContext, a: &str, service: &str) -> Vec<(usize, Decision)> {
+fn roles_trusting(
+    engine: &Engine,
+    ctx: &UserContext,
+    a: &str,
+    service: &str,
+) -> Vec<(usize, Decision)> {
     let mut out = Vec::new();
     for (ri, r) in engine.env.roles.iter().enumerate() {
         if r.account != a || r.is_service_linked() {
@@ -624,7 +679,10 @@ fn technique_edges(
                     targets.push((
                         users.clone(),
                         g.arn.clone(),
-                        Some(format!("by adding the user to group {}, whose policies allow every action", g.arn)),
+                        Some(format!(
+                            "by adding the user to group {}, whose policies allow every action",
+                            g.arn
+                        )),
                     ));
                 }
             }
@@ -647,11 +705,19 @@ fn technique_edges(
             v.sort();
             for (pol, ps) in v {
                 let arn = env.policy(pol).arn.clone().unwrap_or_default();
-                targets.push((ps, arn.clone(), Some(format!("through customer-managed policy {arn}"))));
+                targets.push((
+                    ps,
+                    arn.clone(),
+                    Some(format!("through customer-managed policy {arn}")),
+                ));
             }
         }
         Kind::RemoveBoundary(On::Group) => {}
-        Kind::PassRoleNew { service } | Kind::Existing { service, lambda: false } => {
+        Kind::PassRoleNew { service }
+        | Kind::Existing {
+            service,
+            lambda: false,
+        } => {
             for (ri, _) in roles_trusting(engine, ctx, a, service) {
                 let r = &env.roles[ri];
                 let note = if matches!(tech.kind, Kind::Existing { .. }) {
@@ -667,14 +733,23 @@ fn technique_edges(
             }
         }
         Kind::Existing { lambda: true, .. } => {
-            for res in env.resources.iter().filter(|r| {
-                r.account == a && r.kind == crate::iam::ResourceKind::LambdaFunction
-            }) {
-                let Some(role) = res.execution_role.as_ref().and_then(|x| engine.role_by_arn(x))
+            for res in env
+                .resources
+                .iter()
+                .filter(|r| r.account == a && r.kind == crate::iam::ResourceKind::LambdaFunction)
+            {
+                let Some(role) = res
+                    .execution_role
+                    .as_ref()
+                    .and_then(|x| engine.role_by_arn(x))
                 else {
                     continue;
                 };
-                targets.push((vec![engine.role_pid(role)], res.arn.clone(), Some(format!("function {}", res.arn))));
+                targets.push((
+                    vec![engine.role_pid(role)],
+                    res.arn.clone(),
+                    Some(format!("function {}", res.arn)),
+                ));
             }
         }
         Kind::Combo { .. } | Kind::AssumeRole => {}
@@ -684,14 +759,22 @@ fn technique_edges(
     }
     // Decide every candidate on every target in one batch.
     let mut b = Batch::new(engine, ctx);
-    let mut plan: Vec<(Pid, usize, Vec<(usize, &'static str, String, Option<&'static str>)>)> =
-        Vec::new();
+    let mut plan: Vec<(
+        Pid,
+        usize,
+        Vec<(usize, &'static str, String, Option<&'static str>)>,
+    )> = Vec::new();
     for &c in &cands {
         for (ti, (_, res, _)) in targets.iter().enumerate() {
             let mut reqs = Vec::new();
             match tech.kind {
                 Kind::PassRoleNew { service } => {
-                    let i = b.push(Node::P(c), "iam:PassRole", Target::Exact(res.clone()), Some(service));
+                    let i = b.push(
+                        Node::P(c),
+                        "iam:PassRole",
+                        Target::Exact(res.clone()),
+                        Some(service),
+                    );
                     reqs.push((i, "iam:PassRole", res.clone(), Some(service)));
                     for x in tech.actions.iter().filter(|x| **x != "iam:PassRole") {
                         // Already decided on the account's resources (candidates).
@@ -732,11 +815,7 @@ fn technique_edges(
             continue;
         }
         let (tos, _, note) = &targets[ti];
-        let assumed = note.is_some()
-            && matches!(
-                tech.kind,
-                Kind::Existing { lambda: false, .. }
-            )
+        let assumed = note.is_some() && matches!(tech.kind, Kind::Existing { lambda: false, .. })
             || matches!(tech.id, "lambda-003" | "iamdl-006" | "iamdl-001");
         let decision = if assumed {
             Decision::Conditional

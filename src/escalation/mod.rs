@@ -40,7 +40,10 @@ pub type Path = Vec<Step>;
 
 /// The decision of a path: the weakest of its steps.
 pub fn path_decision(p: &[Step]) -> Decision {
-    p.iter().map(|s| s.decision).max().unwrap_or(Decision::Allow)
+    p.iter()
+        .map(|s| s.decision)
+        .max()
+        .unwrap_or(Decision::Allow)
 }
 
 /// A hop of the search graph.
@@ -225,7 +228,8 @@ impl<'e> Escalation<'e> {
     /// Shortest path preferring technique edges: the derived hops (`Gains`, `AdminOf`) are
     /// used only when no path without them exists.
     fn find(&self, from: GNode, goal: &dyn Fn(GNode) -> bool) -> Option<Vec<(GNode, Hop, GNode)>> {
-        self.bfs(from, false, goal).or_else(|| self.bfs(from, true, goal))
+        self.bfs(from, false, goal)
+            .or_else(|| self.bfs(from, true, goal))
     }
 
     /// Renders a hop sequence as steps.
@@ -415,8 +419,14 @@ impl<'e> Escalation<'e> {
         let acct = self.engine.principal(p).account.clone();
         let mut parts = Vec::new();
         for (act, res) in [
-            ("iam:PutRolePolicy", format!("arn:aws:iam::{acct}:role/iamdl-escalation-probe")),
-            ("iam:CreateAccessKey", format!("arn:aws:iam::{acct}:user/iamdl-escalation-probe")),
+            (
+                "iam:PutRolePolicy",
+                format!("arn:aws:iam::{acct}:role/iamdl-escalation-probe"),
+            ),
+            (
+                "iam:CreateAccessKey",
+                format!("arn:aws:iam::{acct}:user/iamdl-escalation-probe"),
+            ),
         ] {
             parts.push(self.grant_proof(p, act, &Target::Exact(res), None));
         }
@@ -427,7 +437,10 @@ impl<'e> Escalation<'e> {
     fn grant_proof(&self, p: Pid, action: &str, target: &Target, service: Option<&str>) -> String {
         let ans = self.engine.can_with(
             &Request {
-                caller: Caller::Entity { pid: p, session: None },
+                caller: Caller::Entity {
+                    pid: p,
+                    session: None,
+                },
                 action: action.into(),
                 target: target.clone(),
                 context: UserContext::default(),
@@ -463,9 +476,7 @@ impl<'e> Escalation<'e> {
         let mut proofs: Vec<String> = e
             .grants
             .iter()
-            .map(|g| {
-                self.grant_proof(e.from, g.action, &Target::parse(&g.resource), g.service)
-            })
+            .map(|g| self.grant_proof(e.from, g.action, &Target::parse(&g.resource), g.service))
             .collect();
         if e.technique != "sts-001" {
             if let Some(tech) = techniques::by_id(e.technique) {
@@ -590,14 +601,21 @@ impl<'e> Escalation<'e> {
                 path,
             });
         }
-        out.sort_by(|a, b| (a.escalation, a.decision, &a.principal).cmp(&(b.escalation, b.decision, &b.principal)));
+        out.sort_by(|a, b| {
+            (a.escalation, a.decision, &a.principal).cmp(&(b.escalation, b.decision, &b.principal))
+        });
         out
     }
 
     /// Principals that reach the resource only through escalation, for a who-can / reach
     /// answer: `direct` is that answer, `probe` one action and target the empowered
     /// principals are tested with.
-    pub fn mark(&self, direct: &WhoCanAnswer, probe: (&str, &Target), ctx: &UserContext) -> Vec<Marked> {
+    pub fn mark(
+        &self,
+        direct: &WhoCanAnswer,
+        probe: (&str, &Target),
+        ctx: &UserContext,
+    ) -> Vec<Marked> {
         let engine = self.engine;
         let mut goal: FxHashMap<GNode, (Decision, String)> = FxHashMap::default();
         let mut listed: FxHashSet<Pid> = FxHashSet::default();
@@ -607,13 +625,22 @@ impl<'e> Escalation<'e> {
             }
             if let Ok(Caller::Entity { pid, session: None }) = engine.resolve_caller(&e.principal) {
                 listed.insert(pid);
-                goal.insert(GNode::P(pid), (e.decision, format!("{} has access ({})", e.principal, e.decision.as_str())));
+                goal.insert(
+                    GNode::P(pid),
+                    (
+                        e.decision,
+                        format!("{} has access ({})", e.principal, e.decision.as_str()),
+                    ),
+                );
             }
         }
         // Would principal t have access given any identity permission?
         let would = |t: Pid| -> Option<Decision> {
             let ans = engine.can(&Request {
-                caller: Caller::Entity { pid: t, session: None },
+                caller: Caller::Entity {
+                    pid: t,
+                    session: None,
+                },
                 action: probe.0.into(),
                 target: probe.1.clone(),
                 context: ctx.clone(),
@@ -635,7 +662,15 @@ impl<'e> Escalation<'e> {
             if let Some(d) = d {
                 goal.insert(
                     GNode::Empowered(Pid(t)),
-                    (d, format!("with any identity permission {} can {} {}", engine.principal(Pid(t)).arn, probe.0, probe.1.text())),
+                    (
+                        d,
+                        format!(
+                            "with any identity permission {} can {} {}",
+                            engine.principal(Pid(t)).arn,
+                            probe.0,
+                            probe.1.text()
+                        ),
+                    ),
                 );
             }
         }
@@ -647,7 +682,14 @@ impl<'e> Escalation<'e> {
                 if let Some(d) = would(r) {
                     goal.insert(
                         GNode::Admin(a),
-                        (d, format!("an administrator of the account can grant itself {} on {}", probe.0, probe.1.text())),
+                        (
+                            d,
+                            format!(
+                                "an administrator of the account can grant itself {} on {}",
+                                probe.0,
+                                probe.1.text()
+                            ),
+                        ),
                     );
                 }
             }
@@ -695,7 +737,10 @@ impl<'e> Escalation<'e> {
                     break;
                 }
             }
-            let (gd, why) = goal.get(&cur).cloned().unwrap_or((Decision::Conditional, String::new()));
+            let (gd, why) = goal
+                .get(&cur)
+                .cloned()
+                .unwrap_or((Decision::Conditional, String::new()));
             let mut path = self.render(&hops, 0);
             let decision = path_decision(&path).max(gd);
             path.push(Step {
@@ -713,7 +758,9 @@ impl<'e> Escalation<'e> {
                 path,
             });
         }
-        out.sort_by(|a, b| (a.decision, a.path.len(), &a.principal).cmp(&(b.decision, b.path.len(), &b.principal)));
+        out.sort_by(|a, b| {
+            (a.decision, a.path.len(), &a.principal).cmp(&(b.decision, b.path.len(), &b.principal))
+        });
         out
     }
 }

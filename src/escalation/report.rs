@@ -175,7 +175,9 @@ fn esc_xml(s: &str) -> String {
 pub fn render_graph(g: &Picture, f: GraphFormat) -> String {
     match f {
         GraphFormat::Dot => {
-            let mut s = String::from("digraph iamdl {\n  rankdir=LR;\n  node [shape=box, fontname=\"sans-serif\"];\n");
+            let mut s = String::from(
+                "digraph iamdl {\n  rankdir=LR;\n  node [shape=box, fontname=\"sans-serif\"];\n",
+            );
             for (i, n) in g.nodes.iter().enumerate() {
                 let shape = match n.kind.as_str() {
                     "resource" => "cylinder",
@@ -183,7 +185,11 @@ pub fn render_graph(g: &Picture, f: GraphFormat) -> String {
                     "user" => "ellipse",
                     _ => "box",
                 };
-                let _ = writeln!(s, "  n{i} [label=\"{}\", shape={shape}];", n.label.replace('"', "\\\""));
+                let _ = writeln!(
+                    s,
+                    "  n{i} [label=\"{}\", shape={shape}];",
+                    n.label.replace('"', "\\\"")
+                );
             }
             for e in &g.edges {
                 let _ = writeln!(
@@ -211,7 +217,13 @@ pub fn render_graph(g: &Picture, f: GraphFormat) -> String {
             }
             for e in &g.edges {
                 let arrow = if e.conditional { "-.->" } else { "-->" };
-                let _ = writeln!(s, "  n{} {arrow}|\"{}\"| n{}", e.from, e.label.replace('"', "'"), e.to);
+                let _ = writeln!(
+                    s,
+                    "  n{} {arrow}|\"{}\"| n{}",
+                    e.from,
+                    e.label.replace('"', "'"),
+                    e.to
+                );
             }
             s
         }
@@ -260,7 +272,11 @@ pub fn svg(g: &Picture) -> String {
     for e in &g.edges {
         let (x1, y1) = xy(e.from);
         let (x2, y2) = xy(e.to);
-        let dash = if e.conditional { " stroke-dasharray=\"5,4\"" } else { "" };
+        let dash = if e.conditional {
+            " stroke-dasharray=\"5,4\""
+        } else {
+            ""
+        };
         if e.from == e.to {
             let _ = write!(
                 s,
@@ -275,7 +291,11 @@ pub fn svg(g: &Picture) -> String {
         } else {
             (x1 + bw / 2.0, y1 + bh, x2 + bw / 2.0, y2)
         };
-        let color = if e.label == "access" { "#2a6f2a" } else { "#b03030" };
+        let color = if e.label == "access" {
+            "#2a6f2a"
+        } else {
+            "#b03030"
+        };
         let _ = write!(
             s,
             "<line x1=\"{sx:.0}\" y1=\"{sy:.0}\" x2=\"{ex:.0}\" y2=\"{ey:.0}\" stroke=\"{color}\" stroke-width=\"1.5\"{dash} marker-end=\"url(#arrow)\"/><text x=\"{:.0}\" y=\"{:.0}\" fill=\"{color}\" text-anchor=\"middle\">{}</text>",
@@ -359,20 +379,29 @@ pub struct Report {
 
 /// The sensitive resources: from `pack` (`*.txt` / `*.arns` files, one ARN a line, `#`
 /// comments), or every bucket, KMS key and secret of the environment.
-pub fn sensitive_resources(engine: &Engine, pack: Option<&std::path::Path>) -> Result<Vec<String>, String> {
+pub fn sensitive_resources(
+    engine: &Engine,
+    pack: Option<&std::path::Path>,
+) -> Result<Vec<String>, String> {
     let Some(dir) = pack else {
         let mut v: Vec<String> = engine
             .env
             .resources
             .iter()
-            .filter(|r| matches!(r.kind, ResourceKind::S3Bucket | ResourceKind::KmsKey | ResourceKind::Secret))
+            .filter(|r| {
+                matches!(
+                    r.kind,
+                    ResourceKind::S3Bucket | ResourceKind::KmsKey | ResourceKind::Secret
+                )
+            })
             .map(|r| r.arn.clone())
             .collect();
         v.sort();
         v.truncate(50);
         return Ok(v);
     };
-    let rd = std::fs::read_dir(dir).map_err(|e| format!("cannot read pack {}: {e}", dir.display()))?;
+    let rd =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read pack {}: {e}", dir.display()))?;
     let mut files: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
     let mut out = Vec::new();
@@ -381,20 +410,28 @@ pub fn sensitive_resources(engine: &Engine, pack: Option<&std::path::Path>) -> R
         if ext != "txt" && ext != "arns" {
             continue;
         }
-        let text = std::fs::read_to_string(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+        let text =
+            std::fs::read_to_string(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
         for (i, line) in text.lines().enumerate() {
             let l = line.split('#').next().unwrap_or("").trim();
             if l.is_empty() {
                 continue;
             }
             if crate::iam::Arn::parse(l).is_none() {
-                return Err(format!("{}:{}: `{l}` is not a resource ARN (expected one ARN a line)", f.display(), i + 1));
+                return Err(format!(
+                    "{}:{}: `{l}` is not a resource ARN (expected one ARN a line)",
+                    f.display(),
+                    i + 1
+                ));
             }
             out.push(l.to_string());
         }
     }
     if out.is_empty() {
-        return Err(format!("pack {} lists no resource (expected *.txt files with one ARN a line)", dir.display()));
+        return Err(format!(
+            "pack {} lists no resource (expected *.txt files with one ARN a line)",
+            dir.display()
+        ));
     }
     Ok(out)
 }
@@ -416,12 +453,26 @@ pub fn build(esc: &Escalation, resources: &[String]) -> Report {
     for a in &admins {
         let (severity, rule, title) = if a.escalation {
             (
-                if a.decision == Decision::Allow { "high" } else { "medium" },
+                if a.decision == Decision::Allow {
+                    "high"
+                } else {
+                    "medium"
+                },
                 "iamdl/escalation-to-admin",
-                format!("{} can make itself an administrator of account {}", a.principal, a.account),
+                format!(
+                    "{} can make itself an administrator of account {}",
+                    a.principal, a.account
+                ),
             )
         } else {
-            ("low", "iamdl/admin", format!("{} is an administrator of account {}", a.principal, a.account))
+            (
+                "low",
+                "iamdl/admin",
+                format!(
+                    "{} is an administrator of account {}",
+                    a.principal, a.account
+                ),
+            )
         };
         findings.push(Finding {
             id: String::new(),
@@ -444,9 +495,17 @@ pub fn build(esc: &Escalation, resources: &[String]) -> Report {
                 ri,
                 Finding {
                     id: String::new(),
-                    severity: if m.decision == Decision::Allow { "high" } else { "medium" }.into(),
+                    severity: if m.decision == Decision::Allow {
+                        "high"
+                    } else {
+                        "medium"
+                    }
+                    .into(),
                     rule: "iamdl/escalation-reach".into(),
-                    title: format!("{} can reach {} only through privilege escalation", m.principal, r),
+                    title: format!(
+                        "{} can reach {} only through privilege escalation",
+                        m.principal, r
+                    ),
                     principal: m.principal.clone(),
                     resource: Some(r.clone()),
                     file: principal_file(engine, &m.principal),
@@ -472,7 +531,9 @@ pub fn build(esc: &Escalation, resources: &[String]) -> Report {
         "medium" => 1,
         _ => 2,
     };
-    findings.sort_by(|a, b| (rank(&a.severity), &a.rule, &a.principal).cmp(&(rank(&b.severity), &b.rule, &b.principal)));
+    findings.sort_by(|a, b| {
+        (rank(&a.severity), &a.rule, &a.principal).cmp(&(rank(&b.severity), &b.rule, &b.principal))
+    });
     for (i, f) in findings.iter_mut().enumerate() {
         f.id = format!("f-{}", i + 1);
     }
@@ -518,8 +579,12 @@ pub fn render(r: &Report, f: ReportFormat) -> String {
 
 fn rule_text(rule: &str) -> &'static str {
     match rule {
-        "iamdl/escalation-to-admin" => "A principal can make itself an administrator through privilege escalation",
-        "iamdl/escalation-reach" => "A principal reaches a sensitive resource only through privilege escalation",
+        "iamdl/escalation-to-admin" => {
+            "A principal can make itself an administrator through privilege escalation"
+        }
+        "iamdl/escalation-reach" => {
+            "A principal reaches a sensitive resource only through privilege escalation"
+        }
         _ => "A principal is an administrator",
     }
 }
@@ -579,18 +644,47 @@ fn markdown(r: &Report) -> String {
     let _ = writeln!(s, "Summary: `{}`\n", r.summary);
     s.push_str("## Findings\n\n| id | severity | finding |\n| --- | --- | --- |\n");
     for f in &r.findings {
-        let _ = writeln!(s, "| [{}](#{}) | {} | {} |", f.id, f.id, f.severity, md_escape(&f.title));
+        let _ = writeln!(
+            s,
+            "| [{}](#{}) | {} | {} |",
+            f.id,
+            f.id,
+            f.severity,
+            md_escape(&f.title)
+        );
     }
     s.push_str("\n## Proofs\n");
     for f in &r.findings {
-        let _ = writeln!(s, "\n### {}\n\n{} ({}, {})\n", f.id, f.title, f.severity, path_decision(&f.path).as_str());
+        let _ = writeln!(
+            s,
+            "\n### {}\n\n{} ({}, {})\n",
+            f.id,
+            f.title,
+            f.severity,
+            path_decision(&f.path).as_str()
+        );
         for (i, st) in f.path.iter().enumerate() {
-            let _ = writeln!(s, "{}. `{}` → `{}` **{}** ({}): {}", i + 1, st.from, st.to, st.technique, st.decision.as_str(), st.proof);
+            let _ = writeln!(
+                s,
+                "{}. `{}` → `{}` **{}** ({}): {}",
+                i + 1,
+                st.from,
+                st.to,
+                st.technique,
+                st.decision.as_str(),
+                st.proof
+            );
         }
     }
     s.push_str("\n## Sensitive resources\n");
     for sec in &r.resources {
-        let _ = writeln!(s, "\n### `{}`\n\n{} principal(s) with access; {} through escalation", sec.resource, sec.direct.len(), sec.escalation.len());
+        let _ = writeln!(
+            s,
+            "\n### `{}`\n\n{} principal(s) with access; {} through escalation",
+            sec.resource,
+            sec.direct.len(),
+            sec.escalation.len()
+        );
         s.push_str("\n```mermaid\n");
         s.push_str(&render_graph(&sec.picture, GraphFormat::Mermaid));
         s.push_str("```\n");
@@ -603,8 +697,16 @@ fn html(r: &Report) -> String {
 body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\
 .high{background:#fde2e1}.medium{background:#fef7e0}.low{background:#e8f0fe}.proof{border:1px solid #ddd;padding:8px 12px;margin:12px 0;border-radius:6px}\
 .graph{overflow:auto;border:1px solid #eee;margin:8px 0}code{font-size:90%}ol li{margin:4px 0}</style></head><body>\n");
-    let _ = write!(s, "<h1>iamdl report</h1><p>Environment: <code>{}</code></p>", esc_xml(&r.environment));
-    let _ = write!(s, "<p id=\"summary\">Summary: <code>{}</code></p>", esc_xml(&r.summary.to_string()));
+    let _ = write!(
+        s,
+        "<h1>iamdl report</h1><p>Environment: <code>{}</code></p>",
+        esc_xml(&r.environment)
+    );
+    let _ = write!(
+        s,
+        "<p id=\"summary\">Summary: <code>{}</code></p>",
+        esc_xml(&r.summary.to_string())
+    );
     let count = |sev: &str| r.findings.iter().filter(|f| f.severity == sev).count();
     let _ = write!(
         s,
@@ -648,7 +750,11 @@ body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collaps
         }
         s.push_str("</ol>");
         if !f.path.is_empty() && f.severity != "low" {
-            let _ = write!(s, "<div class=\"graph\">{}</div>", svg(&path_graph(std::slice::from_ref(&f.path))));
+            let _ = write!(
+                s,
+                "<div class=\"graph\">{}</div>",
+                svg(&path_graph(std::slice::from_ref(&f.path)))
+            );
         }
         s.push_str("<p><a href=\"#findings\">back to findings</a></p></div>\n");
     }
