@@ -216,6 +216,7 @@ impl Graph {
         }
         let mut edges: Vec<Edge> = Vec::new();
         let mut direct_admins = Vec::new();
+        let mut per_tech = vec![std::time::Duration::ZERO; TECHNIQUES.len()];
         for (ai, acct) in env.accounts.iter().enumerate() {
             let a = acct.id.as_str();
             let nodes: Vec<Node> = members[ai].iter().map(|p| Node::P(*p)).collect();
@@ -235,8 +236,26 @@ impl Graph {
                     direct_admins.push((members[ai][k], ai as u32, *d));
                 }
             }
-            for tech in TECHNIQUES {
-                technique_edges(engine, ctx, tech, a, &nodes, &mut edges);
+            // Principals that already are administrators (firmly) gain nothing from a
+            // technique inside their account: the administrator node stands for them.
+            let nodes: Vec<Node> = nodes
+                .iter()
+                .zip(&admin_dec)
+                .filter(|(_, d)| **d != Decision::Allow)
+                .map(|(n, _)| n.clone())
+                .collect();
+            let mut memo: SetMemo = FxHashMap::default();
+            for (k, tech) in TECHNIQUES.iter().enumerate() {
+                let tt = std::time::Instant::now();
+                technique_edges(engine, ctx, tech, a, &nodes, &mut edges, &mut memo);
+                per_tech[k] += tt.elapsed();
+            }
+        }
+        if std::env::var_os("IAMDL_TIMING").is_some() {
+            let mut v: Vec<_> = TECHNIQUES.iter().zip(&per_tech).collect();
+            v.sort_by_key(|(_, d)| std::cmp::Reverse(**d));
+            for (t, d) in v.iter().take(8) {
+                eprintln!("timing:   {}: {:.1} ms", t.id, d.as_secs_f64() * 1000.0);
             }
         }
         crate::engine::whocan::timing("escalation technique edges", t0);
@@ -549,6 +568,31 @@ fn group_is_admin(engine: &Engine, policies: &[crate::iam::PolicyId], account: &
     })
 }
 
+/// Decisions of an account's principals for (action, resource set), shared by the
+/// techniques of that account that ask the same question.
+type SetMemo = FxHashMap<(&'static str, String), std::rc::Rc<Vec<Decision>>>;
+
+fn decide_set(
+    engine: &Engine,
+    ctx: &UserContext,
+    nodes: &[Node],
+    action: &'static str,
+    set: &Target,
+    memo: &mut SetMemo,
+) -> std::rc::Rc<Vec<Decision>> {
+    memo.entry((action, set.text().to_string()))
+        .or_insert_with(|| {
+            std::rc::Rc::new(
+                engine
+                    .decide_many(nodes, action, set, ctx, None)
+                    .into_iter()
+                    .map(|d| d.decision)
+                    .collect(),
+            )
+        })
+        .clone()
+}
+
 /// Finds the edges of one technique in account `a` (`nodes`: its principals).
 fn technique_edges(
     engine: &Engine,
@@ -557,6 +601,7 @@ fn technique_edges(
     a: &str,
     nodes: &[Node],
     edges: &mut Vec<Edge>,
+    memo: &mut SetMemo,
 ) {
     let env = &engine.env;
     let iam_set = |kind: &str| Target::Set(format!("arn:aws:iam::{a}:{kind}/*"));
@@ -579,14 +624,16 @@ fn technique_edges(
     // Candidates: the key action on the set, then every other action on the same set
     // (IAM actions) or on the account's resources (others).
     let key = tech.key_action();
-    let ds = engine.decide_many(nodes, key, &key_set, ctx, None);
+    let ds = decide_set(engine, ctx, nodes, key, &key_set, memo);
     let mut cands: Vec<Pid> = Vec::new();
     let mut cand_dec: FxHashMap<Pid, Decision> = FxHashMap::default();
-    for (n, d) in nodes.iter().zip(ds) {
-        if d.decision != Decision::Deny {
+    let mut index_of: FxHashMap<Pid, usize> = FxHashMap::default();
+    for (k, (n, d)) in nodes.iter().zip(ds.iter()).enumerate() {
+        if *d != Decision::Deny {
             if let Node::P(p) = n {
                 cands.push(*p);
-                cand_dec.insert(*p, d.decision);
+                cand_dec.insert(*p, *d);
+                index_of.insert(*p, k);
             }
         }
     }
@@ -604,28 +651,20 @@ fn technique_edges(
         Kind::Empower(_) | Kind::UserCredentials | Kind::RewriteTrust | Kind::RemoveBoundary(_)
     );
     if !others.is_empty() && !same_target_kind {
-        let mut b = Batch::new(engine, ctx);
-        let idx: Vec<Vec<usize>> = cands
+        let per: Vec<std::rc::Rc<Vec<Decision>>> = others
             .iter()
-            .map(|p| {
-                others
-                    .iter()
-                    .map(|x| b.push(Node::P(*p), x, service_set(a), None))
-                    .collect()
-            })
+            .map(|x| decide_set(engine, ctx, nodes, x, &service_set(a), memo))
             .collect();
-        let res = b.run();
-        cands = cands
-            .into_iter()
-            .zip(idx)
-            .filter(|(_, is)| is.iter().all(|&i| res[i] != Decision::Deny))
-            .map(|(p, is)| {
-                let d = worst(is.iter().map(|&i| res[i]));
-                let e = cand_dec.entry(p).or_insert(Decision::Allow);
-                *e = (*e).max(d);
-                p
-            })
-            .collect();
+        cands.retain(|p| {
+            let k = index_of[p];
+            let d = worst(per.iter().map(|v| v[k]));
+            if d == Decision::Deny {
+                return false;
+            }
+            let e = cand_dec.entry(*p).or_insert(Decision::Allow);
+            *e = (*e).max(d);
+            true
+        });
         if cands.is_empty() {
             return;
         }

@@ -77,6 +77,8 @@ pub struct Escalation<'e> {
     edge_at: FxHashMap<(Pid, Pid, EdgeKind), usize>,
     /// Per principal: (target, empower edge, become edge when the target is another).
     plain: FxHashMap<Pid, Vec<(Pid, usize, Option<usize>)>>,
+    /// The reversed graph, built on first use.
+    rev: std::cell::OnceCell<FxHashMap<GNode, Vec<(GNode, Hop)>>>,
     /// Derived hops being explained: not used again inside their own explanation.
     explaining: std::cell::RefCell<Vec<(GNode, GNode)>>,
 }
@@ -135,6 +137,7 @@ impl<'e> Escalation<'e> {
             admin_of_by,
             edge_at,
             explaining: Default::default(),
+            rev: Default::default(),
         }
     }
 
@@ -572,29 +575,77 @@ impl<'e> Escalation<'e> {
             .collect()
     }
 
-    /// Principals that are or can become administrators, each with its account and path
-    /// (empty for a direct administrator's own step only).
+    /// The reversed graph (every hop of every principal and administrator node).
+    fn reversed(&self) -> &FxHashMap<GNode, Vec<(GNode, Hop)>> {
+        self.rev.get_or_init(|| {
+            let mut rev: FxHashMap<GNode, Vec<(GNode, Hop)>> = FxHashMap::default();
+            let mut all: Vec<GNode> = self.engine.principal_ids().map(GNode::P).collect();
+            all.extend((0..self.engine.env.accounts.len() as u32).map(GNode::Admin));
+            for n in all {
+                for (m, h) in self.out(n, true) {
+                    rev.entry(m).or_default().push((n, h));
+                }
+            }
+            rev
+        })
+    }
+
+    /// One backward breadth-first search from `goals`: for every node that reaches one, its
+    /// next hop on a shortest way there.
+    fn backward(&self, goals: &[GNode]) -> FxHashMap<GNode, (Hop, GNode)> {
+        let rev = self.reversed();
+        let mut next: FxHashMap<GNode, (Hop, GNode)> = FxHashMap::default();
+        let mut seen: FxHashSet<GNode> = goals.iter().copied().collect();
+        let mut q: VecDeque<GNode> = goals.iter().copied().collect();
+        while let Some(n) = q.pop_front() {
+            for &(m, h) in rev.get(&n).into_iter().flatten() {
+                if seen.insert(m) {
+                    next.insert(m, (h, n));
+                    q.push_back(m);
+                }
+            }
+        }
+        next
+    }
+
+    /// Follows `next` from `start` to its goal: the hops and the goal reached.
+    fn follow(
+        &self,
+        next: &FxHashMap<GNode, (Hop, GNode)>,
+        start: GNode,
+    ) -> (Vec<(GNode, Hop, GNode)>, GNode) {
+        let mut hops = Vec::new();
+        let mut cur = start;
+        while let Some(&(h, m)) = next.get(&cur) {
+            hops.push((cur, h, m));
+            cur = m;
+            if hops.len() > 64 {
+                break;
+            }
+        }
+        (hops, cur)
+    }
+
+    /// Principals that are or can become administrators, each with the account it reaches
+    /// first and its path there (one backward search from every administrator node).
     pub fn admins(&self) -> Vec<AdminEntry> {
+        let goals: Vec<GNode> = (0..self.engine.env.accounts.len() as u32)
+            .map(GNode::Admin)
+            .collect();
+        let next = self.backward(&goals);
         let mut out = Vec::new();
-        let n = self.engine.principal_ids().count() as u32;
-        let mut pairs: Vec<(u32, u32)> = self.graph.derived.admin.clone();
-        pairs.sort_unstable();
-        pairs.dedup();
-        let mut done: FxHashSet<u32> = FxHashSet::default();
-        for (p, a) in pairs {
-            if p >= n || !done.insert(p) {
+        for p in self.engine.principal_ids() {
+            let start = GNode::P(p);
+            if !next.contains_key(&start) {
                 continue;
             }
-            let pid = Pid(p);
-            let acct = a - n;
-            let path = self
-                .find(GNode::P(pid), &|x| x == GNode::Admin(acct))
-                .map(|h| self.render(&h, 0))
-                .unwrap_or_default();
+            let (hops, end) = self.follow(&next, start);
+            let GNode::Admin(acct) = end else { continue };
+            let path = self.render(&hops, 0);
             let direct = path.len() == 1 && path[0].technique == "admin-equivalent";
             out.push(AdminEntry {
-                principal: self.name(GNode::P(pid)),
-                kind: kind_name(self.engine, pid).into(),
+                principal: self.name(start),
+                kind: kind_name(self.engine, p).into(),
                 account: self.engine.env.accounts[acct as usize].id.clone(),
                 decision: path_decision(&path),
                 escalation: !direct,
@@ -695,48 +746,18 @@ impl<'e> Escalation<'e> {
             }
         }
         // Backward search from the goals over the reversed graph.
-        let mut rev: FxHashMap<GNode, Vec<(GNode, Hop)>> = FxHashMap::default();
-        let mut all_nodes: Vec<GNode> = engine.principal_ids().map(GNode::P).collect();
-        all_nodes.extend((0..engine.env.accounts.len() as u32).map(GNode::Admin));
-        for &n in &all_nodes {
-            for (m, h) in self.out(n, true) {
-                rev.entry(m).or_default().push((n, h));
-            }
-        }
-        let mut next: FxHashMap<GNode, (Hop, GNode)> = FxHashMap::default();
-        let mut q: VecDeque<GNode> = VecDeque::new();
-        let mut starts: Vec<&GNode> = goal.keys().collect();
+        let mut starts: Vec<GNode> = goal.keys().copied().collect();
         starts.sort();
-        let mut seen: FxHashSet<GNode> = FxHashSet::default();
-        for g in starts {
-            seen.insert(*g);
-            q.push_back(*g);
-        }
-        while let Some(n) = q.pop_front() {
-            for &(m, h) in rev.get(&n).into_iter().flatten() {
-                if seen.insert(m) {
-                    next.insert(m, (h, n));
-                    q.push_back(m);
-                }
-            }
-        }
+        let next = self.backward(&starts);
         let mut out = Vec::new();
         for p in engine.principal_ids() {
             if listed.contains(&p) {
                 continue;
             }
-            let mut cur = GNode::P(p);
-            if !next.contains_key(&cur) {
+            if !next.contains_key(&GNode::P(p)) {
                 continue;
             }
-            let mut hops = Vec::new();
-            while let Some(&(h, m)) = next.get(&cur) {
-                hops.push((cur, h, m));
-                cur = m;
-                if hops.len() > 64 {
-                    break;
-                }
-            }
+            let (hops, cur) = self.follow(&next, GNode::P(p));
             let (gd, why) = goal
                 .get(&cur)
                 .cloned()
