@@ -262,7 +262,7 @@ fn case(t: &Technique, actions: &[&str], extra: Vec<Value>) -> Case {
                 "victim-policy",
                 doc(vec![allow(&["s3:ListAllMyBuckets"], json!("*"))]),
             );
-            e.role("victim-role", role_trust, vec![], &[p.clone()]);
+            e.role("victim-role", role_trust, vec![], &[p]);
             e.user("victim", &[], vec![], &[]);
         }
         Kind::PassRoleNew { service } | Kind::Existing { service, .. } => {
@@ -593,7 +593,7 @@ fn trap_create_policy_version_on_an_aws_managed_policy_is_no_path() {
             &["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"],
             json!(ro),
         )])],
-        &[ro.clone()],
+        std::slice::from_ref(&ro),
     );
     let engine = e.engine();
     assert!(found(&engine, &arn("user", "attacker")).is_empty());

@@ -593,6 +593,14 @@ fn decide_set(
         .clone()
 }
 
+/// One candidate × target of a technique: the requests (batch index or `usize::MAX` when
+/// decided on the account's set already), action, resource, service.
+type Planned = (
+    Pid,
+    usize,
+    Vec<(usize, &'static str, String, Option<&'static str>)>,
+);
+
 /// Finds the edges of one technique in account `a` (`nodes`: its principals).
 fn technique_edges(
     engine: &Engine,
@@ -798,11 +806,7 @@ fn technique_edges(
     }
     // Decide every candidate on every target in one batch.
     let mut b = Batch::new(engine, ctx);
-    let mut plan: Vec<(
-        Pid,
-        usize,
-        Vec<(usize, &'static str, String, Option<&'static str>)>,
-    )> = Vec::new();
+    let mut plan: Vec<Planned> = Vec::new();
     for &c in &cands {
         for (ti, (_, res, _)) in targets.iter().enumerate() {
             let mut reqs = Vec::new();

@@ -762,7 +762,7 @@ body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collaps
     for (i, sec) in r.resources.iter().enumerate() {
         let _ = write!(
             s,
-            "<div class=\"resource\" id=\"r-{i}\"><h3><code>{}</code></h3><p>{} principal(s) with access; through escalation: {}</p><div class=\"graph\">{}</div></div>\n",
+            "<div class=\"resource\" id=\"r-{i}\"><h3><code>{}</code></h3><p>{} principal(s) with access; through escalation: {}</p><div class=\"graph\">{}</div></div>",
             esc_xml(&sec.resource),
             sec.direct.len(),
             if sec.escalation.is_empty() {
@@ -776,6 +776,7 @@ body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collaps
             },
             svg(&sec.picture)
         );
+        s.push('\n');
     }
     s.push_str("</body></html>\n");
     s
