@@ -58,7 +58,11 @@ fn write_env(root: &Path) {
     });
     let iam = root.join(format!("accounts/{a}/iam"));
     std::fs::create_dir_all(&iam).unwrap();
-    std::fs::write(iam.join("get-account-authorization-details.json"), auth.to_string()).unwrap();
+    std::fs::write(
+        iam.join("get-account-authorization-details.json"),
+        auth.to_string(),
+    )
+    .unwrap();
     let s3 = root.join(format!("accounts/{a}/s3"));
     std::fs::create_dir_all(&s3).unwrap();
     std::fs::write(
@@ -91,7 +95,11 @@ fn html_report_renders_in_headless_chromium() {
         .arg(&html)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let url = format!("file://{}", html.display());
 
     // The rendered DOM (after parsing and layout by the browser).
@@ -101,7 +109,11 @@ fn html_report_renders_in_headless_chromium() {
         .arg(&url)
         .output()
         .unwrap();
-    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
     let dom = String::from_utf8_lossy(&dom.stdout).to_string();
     assert!(dom.contains("id=\"findings\""), "findings table rendered");
     assert!(dom.contains("<svg"), "an SVG graph is in the DOM");
@@ -110,7 +122,10 @@ fn html_report_renders_in_headless_chromium() {
     let mut links = 0;
     for part in dom.split("href=\"#").skip(1) {
         let target = part.split('"').next().unwrap();
-        assert!(dom.contains(&format!("id=\"{target}\"")), "dangling link #{target}");
+        assert!(
+            dom.contains(&format!("id=\"{target}\"")),
+            "dangling link #{target}"
+        );
         links += 1;
     }
     assert!(links >= 2, "findings link to their proofs ({links} links)");
@@ -123,10 +138,18 @@ fn html_report_renders_in_headless_chromium() {
         .arg(&url)
         .output()
         .unwrap();
-    assert!(shot.status.success(), "{}", String::from_utf8_lossy(&shot.stderr));
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
     let bytes = std::fs::read(&png).expect("screenshot written");
     assert_eq!(&bytes[1..4], b"PNG");
-    assert!(bytes.len() > 10_000, "screenshot has content ({} bytes)", bytes.len());
+    assert!(
+        bytes.len() > 10_000,
+        "screenshot has content ({} bytes)",
+        bytes.len()
+    );
     if let Ok(keep) = std::env::var("IAMDL_KEEP_SCREENSHOT") {
         std::fs::copy(&png, keep).unwrap();
     }

@@ -766,7 +766,7 @@ impl<'e> Escalation<'e> {
             let decision = path_decision(&path).max(gd);
             path.push(Step {
                 from: self.name(cur),
-                to: probe.1.text().to_string(),
+                to: direct.resource.clone(),
                 technique: "access".into(),
                 proof: why,
                 decision: gd,
