@@ -463,36 +463,14 @@ fn techniques_out(format: Format) -> String {
     }
 }
 
-/// The escalation marks for a who-can / reach answer, `resource` being its target text.
+/// The escalation marks for a who-can / reach answer (see [`crate::escalation::mark_answer`]).
 pub fn mark(
     esc: &Escalation,
     direct: &WhoCanAnswer,
     resource: &str,
     ctx: &UserContext,
 ) -> Vec<crate::escalation::Marked> {
-    let (action, target) = probe_for(esc.engine, &direct.action, resource);
-    esc.mark(direct, (&action, &target), ctx)
-}
-
-/// The action and target an empowered principal is tested with: the who-can action, or for
-/// `reach` a read of the resource (an object for a bucket).
-fn probe_for(engine: &Engine, action: &str, resource: &str) -> (String, Target) {
-    if action != "*" {
-        return (action.to_string(), Target::parse(resource));
-    }
-    if let Some(b) = resource.strip_prefix("arn:aws:s3:::") {
-        if !b.contains('/') {
-            return ("s3:GetObject".into(), Target::Set(format!("{resource}/*")));
-        }
-    }
-    let acts = engine.catalog.actions_on(resource);
-    let a = acts
-        .iter()
-        .find(|a| a.access.as_str() == "Read")
-        .or(acts.first())
-        .map(|a| a.full_name())
-        .unwrap_or_else(|| "*".into());
-    (a, Target::parse(resource))
+    crate::escalation::mark_answer(esc, direct, resource, ctx)
 }
 
 /// `who-can` / `reach` with `--via-escalation`: the engine's answer plus the principals that

@@ -489,7 +489,7 @@ pub fn build(esc: &Escalation, resources: &[String]) -> Report {
     let mut reach_findings: Vec<(usize, Finding)> = Vec::new();
     for (ri, r) in resources.iter().enumerate() {
         let direct = engine.reach(r, &ctx);
-        let marked = crate::cli::escalation::mark(esc, &direct, r, &ctx);
+        let marked = super::mark_answer(esc, &direct, r, &ctx);
         for m in &marked {
             reach_findings.push((
                 ri,
