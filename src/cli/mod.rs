@@ -1,6 +1,7 @@
 //! The command line: what the user typed (clap arguments) and the thin glue from it to the
 //! library. Exit codes: 0 answered, 1 a gate failed (later commands), 2 bad input or usage.
 
+pub mod escalation;
 pub mod facts_dump;
 pub mod iac;
 pub mod render;
@@ -124,6 +125,9 @@ pub enum Command {
         action: String,
         /// Resource ARN or pattern (arn:aws:s3:::bucket/*).
         resource: String,
+        /// Also list principals that reach it only through privilege escalation (`"escalation": true`, `path`).
+        #[arg(long)]
+        via_escalation: bool,
     },
     /// Every principal that can perform any action on RESOURCE (a bucket includes its objects), by access level.
     Reach {
@@ -135,6 +139,9 @@ pub enum Command {
         ctx: ContextArgs,
         /// Resource ARN.
         resource: String,
+        /// Also list principals that reach it only through privilege escalation (`"escalation": true`, `path`).
+        #[arg(long)]
+        via_escalation: bool,
     },
     /// Can PRINCIPAL pass ROLE to SERVICE (iam:PassRole + the role's trust)?
     CanPass {
@@ -188,6 +195,9 @@ pub enum Command {
         #[arg(long, value_name = "ACTION", requires = "reach")]
         action: Option<String>,
     },
+    /// Privilege escalation commands (path, escalations, admins, escalation-techniques, report, graph).
+    #[command(flatten)]
+    Escalation(escalation::EscalationCommand),
 }
 
 /// Loads the environment named by the arguments, printing every problem.
@@ -324,7 +334,11 @@ pub fn run(cli: Cli) -> i32 {
             ctx,
             action,
             resource,
+            via_escalation,
         } => {
+            if via_escalation {
+                return escalation::who_via_escalation(&env, &ctx, Some(&action), &resource);
+            }
             let (engine, context) = match setup(&env, &ctx) {
                 Ok(x) => x,
                 Err(code) => return code,
@@ -338,7 +352,15 @@ pub fn run(cli: Cli) -> i32 {
             ));
             0
         }
-        Command::Reach { env, ctx, resource } => {
+        Command::Reach {
+            env,
+            ctx,
+            resource,
+            via_escalation,
+        } => {
+            if via_escalation {
+                return escalation::who_via_escalation(&env, &ctx, None, &resource);
+            }
             let (engine, context) = match setup(&env, &ctx) {
                 Ok(x) => x,
                 Err(code) => return code,
@@ -403,6 +425,7 @@ pub fn run(cli: Cli) -> i32 {
                 Err(e) => usage(format!("cannot write facts to {}: {e}", out.display())),
             }
         }
+        Command::Escalation(c) => escalation::run(c),
     }
 }
 

@@ -672,7 +672,13 @@ impl Engine {
         cands
     }
 
-    fn assumers_among(&self, r: usize, ctx: &UserContext, capable: &[bool]) -> Vec<(Node, bool)> {
+    /// The callers that may assume role `r` (decided), with whether surely.
+    pub fn assumers_among(
+        &self,
+        r: usize,
+        ctx: &UserContext,
+        capable: &[bool],
+    ) -> Vec<(Node, bool)> {
         let cands = self.assumer_candidates(r, capable);
         let target = Target::Exact(self.env.roles[r].arn.clone());
         let ds = self.decide_many(&cands, "sts:AssumeRole", &target, ctx, None);

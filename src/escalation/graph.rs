@@ -1,0 +1,893 @@
+//! The escalation graph of one environment, computed once: the technique edges found by
+//! asking the engine (full evaluation: conditions, denies, boundaries, SCPs), then the rules
+//! of `rules.rs` combining them.
+//!
+//! Candidates are never all pairs: for each account and technique, the engine first decides
+//! the technique's key action for every principal of the account on the *set* of relevant
+//! resources (`arn:aws:iam::A:role/*`, …; an Allow counts when it can match some member).
+//! Only those candidates are then decided on each concrete target, in one batch per
+//! technique (requests with identical facts are decided once).
+
+use super::rules;
+use super::techniques::{Kind, On, Technique, TECHNIQUES};
+use crate::engine::answer::Decision;
+use crate::engine::matching::ActionCache;
+use crate::engine::request::{Caller, Pid, PrincipalKind, Request, Target, UserContext};
+use crate::engine::whocan::Node;
+use crate::engine::Engine;
+use crate::iam::{PolicyKind, PrincipalRef};
+use crate::rules::decide::decide;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// One permission a technique edge relies on: `action` on `resource` (passing to `service`
+/// for `iam:PassRole`), as decided by the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The action.
+    pub action: &'static str,
+    /// The resource ARN or pattern.
+    pub resource: String,
+    /// For `iam:PassRole`: the service the role is passed to.
+    pub service: Option<&'static str>,
+    /// The engine's decision.
+    pub decision: Decision,
+}
+
+/// What an edge means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// `from` can act with the permissions of `to`.
+    Become,
+    /// `from` can give `to` any identity permission.
+    Empower,
+    /// `from` can remove the permissions boundary of `to`.
+    Unbound,
+}
+
+/// One technique edge between two principals.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// The principal performing the technique.
+    pub from: Pid,
+    /// The principal whose permissions are gained (or changed).
+    pub to: Pid,
+    /// What it means.
+    pub kind: EdgeKind,
+    /// The technique id (catalogue id or `iamdl-NNN`).
+    pub technique: &'static str,
+    /// Allow when every grant is allowed and nothing else is assumed; conditional otherwise.
+    pub decision: Decision,
+    /// The permissions it relies on.
+    pub grants: Vec<Grant>,
+    /// What else must hold (e.g. "an existing EC2 instance runs with the role").
+    pub note: Option<String>,
+}
+
+/// A node of the escalation graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GNode {
+    /// A principal.
+    P(Pid),
+    /// The administrator of an account (index into `env.accounts`).
+    Admin(u32),
+    /// A principal after it has been given arbitrary identity permissions.
+    Empowered(Pid),
+}
+
+/// The escalation graph of an environment.
+pub struct Graph {
+    /// Technique edges found by the engine.
+    pub edges: Vec<Edge>,
+    /// Principals that already are administrators: (principal, account index, decision).
+    pub direct_admins: Vec<(Pid, u32, Decision)>,
+    /// Per principal: `Some(true)` when, given any identity permission, it is an administrator
+    /// of its account; `Some(false)` when only its boundary stops that; `None` otherwise or
+    /// not checked.
+    pub free: FxHashMap<Pid, bool>,
+    /// Principals whose own identity policies make them administrators, held back only by
+    /// their boundary.
+    pub id_admin: FxHashSet<Pid>,
+    /// What the rules derived.
+    pub derived: rules::Derived,
+    /// Account index of each principal.
+    account_of: Vec<u32>,
+    /// Principals of each account.
+    members: Vec<Vec<Pid>>,
+    direct_admin_of: FxHashMap<Pid, (u32, Decision)>,
+    /// Outgoing become edges by principal (indexes into `edges`).
+    out_become: FxHashMap<Pid, Vec<usize>>,
+    n: u32,
+    /// Time taken to build, in milliseconds.
+    pub build_ms: u128,
+}
+
+/// The probes that make a principal administrator-equivalent: allowed to change any role's
+/// permissions and any user's credentials of its account (with those it can grant itself
+/// anything the guardrails allow).
+fn probes(account: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "iam:PutRolePolicy",
+            format!("arn:aws:iam::{account}:role/iamdl-escalation-probe"),
+        ),
+        (
+            "iam:CreateAccessKey",
+            format!("arn:aws:iam::{account}:user/iamdl-escalation-probe"),
+        ),
+    ]
+}
+
+/// A batch of requests decided together.
+struct Batch<'e> {
+    engine: &'e Engine,
+    ctx: UserContext,
+    reqs: Vec<(Node, &'static str, Target, Option<&'static str>)>,
+}
+
+impl<'e> Batch<'e> {
+    fn new(engine: &'e Engine, ctx: &UserContext) -> Self {
+        Batch {
+            engine,
+            ctx: ctx.clone(),
+            reqs: Vec::new(),
+        }
+    }
+
+    fn push(
+        &mut self,
+        who: Node,
+        action: &'static str,
+        t: Target,
+        svc: Option<&'static str>,
+    ) -> usize {
+        self.reqs.push((who, action, t, svc));
+        self.reqs.len() - 1
+    }
+
+    fn run(self) -> Vec<Decision> {
+        let mut order: Vec<usize> = (0..self.reqs.len()).collect();
+        order.sort_by_key(|&i| self.reqs[i].1);
+        let mut uniq: FxHashMap<crate::rules::decide::RequestFacts, u32> = FxHashMap::default();
+        let mut batch = Vec::new();
+        let mut ids = vec![0u32; self.reqs.len()];
+        let cache = ActionCache::default();
+        for i in order {
+            let (who, action, target, svc) = &self.reqs[i];
+            let req = Request {
+                caller: match who {
+                    Node::P(p) => Caller::Entity {
+                        pid: *p,
+                        session: None,
+                    },
+                    Node::Service(s) => Caller::Service(s.clone()),
+                    Node::Anonymous => Caller::Anonymous,
+                },
+                action: action.to_string(),
+                target: target.clone(),
+                context: self.ctx.clone(),
+                session_policies: None,
+            };
+            let (facts, _, _) = self.engine.request_facts_with(&req, *svc, &cache);
+            ids[i] = *uniq.entry(facts.clone()).or_insert_with(|| {
+                batch.push(facts);
+                (batch.len() - 1) as u32
+            });
+        }
+        let concl = decide(&batch);
+        ids.into_iter()
+            .map(|id| Decision::from_conclusion(&concl[id as usize]))
+            .collect()
+    }
+}
+
+fn worst(ds: impl IntoIterator<Item = Decision>) -> Decision {
+    ds.into_iter().max().unwrap_or(Decision::Allow)
+}
+
+/// The set of resources a non-IAM action of a technique is looked up on in account `a`.
+fn service_set(a: &str) -> Target {
+    Target::Set(format!("arn:aws:*:*:{a}:*"))
+}
+
+impl Graph {
+    /// Builds the escalation graph of the engine's environment.
+    pub fn build(engine: &Engine) -> Graph {
+        Graph::build_with(engine, &UserContext::default())
+    }
+
+    /// As [`Graph::build`], with request context supplied by the user.
+    pub fn build_with(engine: &Engine, ctx: &UserContext) -> Graph {
+        let t0 = std::time::Instant::now();
+        let env = &engine.env;
+        let n = engine.principal_ids().count() as u32;
+        let acct_index: FxHashMap<&str, u32> = env
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.as_str(), i as u32))
+            .collect();
+        let mut account_of = vec![u32::MAX; n as usize];
+        let mut members: Vec<Vec<Pid>> = vec![Vec::new(); env.accounts.len()];
+        for p in engine.principal_ids() {
+            if let Some(&a) = acct_index.get(engine.principal(p).account.as_str()) {
+                account_of[p.0 as usize] = a;
+                members[a as usize].push(p);
+            }
+        }
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut direct_admins = Vec::new();
+        let mut per_tech = vec![std::time::Duration::ZERO; TECHNIQUES.len()];
+        for (ai, acct) in env.accounts.iter().enumerate() {
+            let a = acct.id.as_str();
+            let nodes: Vec<Node> = members[ai].iter().map(|p| Node::P(*p)).collect();
+            if nodes.is_empty() {
+                continue;
+            }
+            // Administrators already.
+            let mut admin_dec: Vec<Decision> = vec![Decision::Allow; nodes.len()];
+            for (act, res) in probes(a) {
+                let ds = engine.decide_many(&nodes, act, &Target::Exact(res), ctx, None);
+                for (k, d) in ds.iter().enumerate() {
+                    admin_dec[k] = admin_dec[k].max(d.decision);
+                }
+            }
+            for (k, d) in admin_dec.iter().enumerate() {
+                if *d != Decision::Deny {
+                    direct_admins.push((members[ai][k], ai as u32, *d));
+                }
+            }
+            // Principals that already are administrators (firmly) gain nothing from a
+            // technique inside their account: the administrator node stands for them.
+            let nodes: Vec<Node> = nodes
+                .iter()
+                .zip(&admin_dec)
+                .filter(|(_, d)| **d != Decision::Allow)
+                .map(|(n, _)| n.clone())
+                .collect();
+            let mut memo: SetMemo = FxHashMap::default();
+            for (k, tech) in TECHNIQUES.iter().enumerate() {
+                let tt = std::time::Instant::now();
+                technique_edges(engine, ctx, tech, a, &nodes, &mut edges, &mut memo);
+                per_tech[k] += tt.elapsed();
+            }
+        }
+        if std::env::var_os("IAMDL_TIMING").is_some() {
+            let mut v: Vec<_> = TECHNIQUES.iter().zip(&per_tech).collect();
+            v.sort_by_key(|(_, d)| std::cmp::Reverse(**d));
+            for (t, d) in v.iter().take(8) {
+                eprintln!("timing:   {}: {:.1} ms", t.id, d.as_secs_f64() * 1000.0);
+            }
+        }
+        crate::engine::whocan::timing("escalation technique edges", t0);
+        // sts-001: the assume-role edges of the engine (E7), every role.
+        let capable = engine.may_assume_by_identity();
+        for r in 0..env.roles.len() {
+            let to = engine.role_pid(r);
+            for (caller, firm) in engine.assumers_among(r, ctx, &capable) {
+                if let Node::P(p) = caller {
+                    if p == to {
+                        continue;
+                    }
+                    let d = if firm {
+                        Decision::Allow
+                    } else {
+                        Decision::Conditional
+                    };
+                    edges.push(Edge {
+                        from: p,
+                        to,
+                        kind: EdgeKind::Become,
+                        technique: "sts-001",
+                        decision: d,
+                        grants: vec![Grant {
+                            action: "sts:AssumeRole",
+                            resource: env.roles[r].arn.clone(),
+                            service: None,
+                            decision: d,
+                        }],
+                        note: None,
+                    });
+                }
+            }
+        }
+        crate::engine::whocan::timing("escalation assume-role edges", t0);
+        // Targets of empowerment: what they become with arbitrary identity permissions.
+        let mut probe_targets: Vec<Pid> = edges
+            .iter()
+            .filter(|e| e.kind != EdgeKind::Become)
+            .map(|e| e.to)
+            .collect();
+        probe_targets.sort();
+        probe_targets.dedup();
+        let mut free = FxHashMap::default();
+        let mut id_admin = FxHashSet::default();
+        for t in probe_targets {
+            let a = engine.principal(t).account.clone();
+            let mut only_identity = true;
+            let mut only_id_bnd = true;
+            let mut only_bnd = true;
+            for (act, res) in probes(&a) {
+                let ans = engine.can(&Request {
+                    caller: Caller::Entity {
+                        pid: t,
+                        session: None,
+                    },
+                    action: act.into(),
+                    target: Target::Exact(res),
+                    context: ctx.clone(),
+                    session_policies: None,
+                });
+                if ans.decision == Decision::Allow {
+                    continue;
+                }
+                for b in &ans.blame {
+                    let id_gap = b.layer == "identity" && b.kind == "no-allow";
+                    let bnd = b.layer == "boundary";
+                    only_identity &= id_gap;
+                    only_id_bnd &= id_gap || bnd;
+                    only_bnd &= bnd;
+                }
+                if ans.blame.is_empty() && ans.decision == Decision::Deny {
+                    only_identity = false;
+                    only_id_bnd = false;
+                    only_bnd = false;
+                }
+            }
+            if only_identity {
+                free.insert(t, true);
+            } else if only_id_bnd {
+                free.insert(t, false);
+            }
+            if only_bnd && engine.boundary(t).is_some() {
+                id_admin.insert(t);
+            }
+        }
+        let mut g = Graph {
+            edges,
+            direct_admins,
+            free,
+            id_admin,
+            derived: rules::Derived::default(),
+            account_of,
+            members,
+            out_become: FxHashMap::default(),
+            direct_admin_of: FxHashMap::default(),
+            n,
+            build_ms: 0,
+        };
+        g.direct_admin_of = g
+            .direct_admins
+            .iter()
+            .map(|&(p, a, d)| (p, (a, d)))
+            .collect();
+        for (i, e) in g.edges.iter().enumerate() {
+            if e.kind == EdgeKind::Become {
+                g.out_become.entry(e.from).or_default().push(i);
+            }
+        }
+        let t1 = std::time::Instant::now();
+        let facts = g.facts();
+        g.derived = rules::run(&facts);
+        crate::engine::whocan::timing("escalation rules", t1);
+        g.build_ms = t0.elapsed().as_millis();
+        crate::engine::whocan::timing("escalation graph", t0);
+        g
+    }
+
+    fn admin_node(&self, a: u32) -> u32 {
+        self.n + a
+    }
+
+    fn facts(&self) -> rules::Facts {
+        let mut f = rules::Facts::default();
+        // Targets per empowering principal, then one forward search from each over the
+        // become edges: x gains t when x can change t's permissions and act as t.
+        let mut targets: FxHashMap<Pid, Vec<(Pid, EdgeKind)>> = FxHashMap::default();
+        for e in &self.edges {
+            match e.kind {
+                EdgeKind::Become => f.act_as.push((e.from.0, e.to.0)),
+                k => targets.entry(e.from).or_default().push((e.to, k)),
+            }
+        }
+        let mut xs: Vec<&Pid> = targets.keys().collect();
+        xs.sort();
+        for x in xs {
+            let ts = &targets[x];
+            let mut seen: FxHashSet<Pid> = FxHashSet::default();
+            let mut queue = std::collections::VecDeque::from([*x]);
+            seen.insert(*x);
+            let want: FxHashSet<Pid> = ts.iter().map(|(t, _)| *t).collect();
+            let mut left = want.len();
+            if want.contains(x) {
+                left -= 1;
+            }
+            while let Some(n) = queue.pop_front() {
+                if left == 0 {
+                    break;
+                }
+                for e in self.become_from(n) {
+                    if seen.insert(e.to) {
+                        if want.contains(&e.to) {
+                            left -= 1;
+                        }
+                        queue.push_back(e.to);
+                    }
+                }
+            }
+            for &(t, k) in ts {
+                if seen.contains(&t) {
+                    match k {
+                        EdgeKind::Empower => f.gains.push((x.0, t.0)),
+                        _ => f.frees.push((x.0, t.0)),
+                    }
+                }
+            }
+        }
+        for &(p, a, _) in &self.direct_admins {
+            f.act_as.push((p.0, self.admin_node(a)));
+        }
+        // The administrator of an account can act as each of its principals; only the
+        // principals with edges leaving the account matter to the rules (inside the account
+        // the administrator has every permission already), so only those are linked.
+        let mut leaves: FxHashSet<Pid> = FxHashSet::default();
+        for e in &self.edges {
+            if e.kind == EdgeKind::Become
+                && self.account_of[e.from.0 as usize] != self.account_of[e.to.0 as usize]
+            {
+                leaves.insert(e.from);
+            }
+        }
+        for a in 0..self.members.len() {
+            f.admin_nodes.push(self.admin_node(a as u32));
+        }
+        for p in leaves {
+            let a = self.account_of[p.0 as usize];
+            if a != u32::MAX {
+                f.act_as.push((self.admin_node(a), p.0));
+            }
+        }
+        for (t, &full) in &self.free {
+            let a = self.account_of[t.0 as usize];
+            if a == u32::MAX {
+                continue;
+            }
+            if full {
+                f.free.push((t.0, self.admin_node(a)));
+            } else {
+                f.bounded_only.push((t.0, self.admin_node(a)));
+            }
+        }
+        for t in &self.id_admin {
+            let a = self.account_of[t.0 as usize];
+            if a != u32::MAX {
+                f.id_admin.push((t.0, self.admin_node(a)));
+            }
+        }
+        f.act_as.sort_unstable();
+        f.act_as.dedup();
+        f.gains.sort_unstable();
+        f.gains.dedup();
+        f.frees.sort_unstable();
+        f.frees.dedup();
+        f
+    }
+
+    /// Account index of a principal.
+    pub fn account_index(&self, p: Pid) -> Option<u32> {
+        let a = self.account_of[p.0 as usize];
+        (a != u32::MAX).then_some(a)
+    }
+
+    /// Principals of an account.
+    pub fn members(&self, a: u32) -> &[Pid] {
+        &self.members[a as usize]
+    }
+
+    /// Outgoing become edges of a principal.
+    pub fn become_from(&self, p: Pid) -> impl Iterator<Item = &Edge> {
+        self.out_become
+            .get(&p)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.edges[i])
+    }
+
+    /// Principals that are (directly) administrators.
+    pub fn is_direct_admin(&self, p: Pid) -> Option<(u32, Decision)> {
+        self.direct_admin_of.get(&p).copied()
+    }
+
+    /// Node id of a principal or admin node in the rules' numbering, back to a node.
+    pub fn node_of(&self, id: u32) -> GNode {
+        if id < self.n {
+            GNode::P(Pid(id))
+        } else {
+            GNode::Admin(id - self.n)
+        }
+    }
+}
+
+/// Roles of account `a` that `service` may assume (trust policy names the service or anyone,
+/// and the engine does not deny), with the decision.
+fn roles_trusting(
+    engine: &Engine,
+    ctx: &UserContext,
+    a: &str,
+    service: &str,
+) -> Vec<(usize, Decision)> {
+    let mut out = Vec::new();
+    for (ri, r) in engine.env.roles.iter().enumerate() {
+        if r.account != a || r.is_service_linked() {
+            continue;
+        }
+        let names = engine.env.policy(r.trust).statements.iter().any(|st| {
+            st.principal.as_ref().is_some_and(|pr| {
+                pr.negated
+                    || pr.items.iter().any(|i| match i {
+                        PrincipalRef::Service(s) => s.eq_ignore_ascii_case(service),
+                        PrincipalRef::Any => true,
+                        _ => false,
+                    })
+            })
+        });
+        if !names {
+            continue;
+        }
+        let ds = engine.decide_many(
+            &[Node::Service(service.to_string())],
+            "sts:AssumeRole",
+            &Target::Exact(r.arn.clone()),
+            ctx,
+            None,
+        );
+        if let Some(d) = ds.first() {
+            if d.decision != Decision::Deny {
+                out.push((ri, d.decision));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a group's policies statically grant administrator-like access (an unconditional
+/// `Allow` of every probe action on `*`).
+fn group_is_admin(engine: &Engine, policies: &[crate::iam::PolicyId], account: &str) -> bool {
+    probes(account).iter().all(|(act, _)| {
+        let lc = act.to_ascii_lowercase();
+        policies.iter().any(|&p| {
+            engine.env.policy(p).statements.iter().any(|st| {
+                st.effect == crate::iam::Effect::Allow
+                    && st.conditions.is_empty()
+                    && crate::engine::matching::action_in(st, &lc)
+                    && st
+                        .resource
+                        .as_ref()
+                        .is_some_and(|r| !r.negated && r.items.iter().any(|i| i == "*"))
+            })
+        })
+    })
+}
+
+/// Decisions of an account's principals for (action, resource set), shared by the
+/// techniques of that account that ask the same question.
+type SetMemo = FxHashMap<(&'static str, String), std::rc::Rc<Vec<Decision>>>;
+
+fn decide_set(
+    engine: &Engine,
+    ctx: &UserContext,
+    nodes: &[Node],
+    action: &'static str,
+    set: &Target,
+    memo: &mut SetMemo,
+) -> std::rc::Rc<Vec<Decision>> {
+    memo.entry((action, set.text().to_string()))
+        .or_insert_with(|| {
+            std::rc::Rc::new(
+                engine
+                    .decide_many(nodes, action, set, ctx, None)
+                    .into_iter()
+                    .map(|d| d.decision)
+                    .collect(),
+            )
+        })
+        .clone()
+}
+
+/// One candidate × target of a technique: the requests (batch index or `usize::MAX` when
+/// decided on the account's set already), action, resource, service.
+type Planned = (
+    Pid,
+    usize,
+    Vec<(usize, &'static str, String, Option<&'static str>)>,
+);
+
+/// Finds the edges of one technique in account `a` (`nodes`: its principals).
+fn technique_edges(
+    engine: &Engine,
+    ctx: &UserContext,
+    tech: &'static Technique,
+    a: &str,
+    nodes: &[Node],
+    edges: &mut Vec<Edge>,
+    memo: &mut SetMemo,
+) {
+    let env = &engine.env;
+    let iam_set = |kind: &str| Target::Set(format!("arn:aws:iam::{a}:{kind}/*"));
+    let key_set = match tech.kind {
+        Kind::Combo { .. } | Kind::AssumeRole => return,
+        Kind::Empower(On::User) | Kind::UserCredentials | Kind::RemoveBoundary(On::User) => {
+            iam_set("user")
+        }
+        Kind::Empower(On::Role) | Kind::RewriteTrust | Kind::RemoveBoundary(On::Role) => {
+            iam_set("role")
+        }
+        Kind::Empower(On::Group) | Kind::JoinGroup | Kind::RemoveBoundary(On::Group) => {
+            iam_set("group")
+        }
+        Kind::Empower(On::AttachedPolicy) | Kind::RemoveBoundary(On::AttachedPolicy) => {
+            iam_set("policy")
+        }
+        Kind::PassRoleNew { .. } | Kind::Existing { .. } => service_set(a),
+    };
+    // Candidates: the key action on the set, then every other action on the same set
+    // (IAM actions) or on the account's resources (others).
+    let key = tech.key_action();
+    let ds = decide_set(engine, ctx, nodes, key, &key_set, memo);
+    let mut cands: Vec<Pid> = Vec::new();
+    let mut cand_dec: FxHashMap<Pid, Decision> = FxHashMap::default();
+    let mut index_of: FxHashMap<Pid, usize> = FxHashMap::default();
+    for (k, (n, d)) in nodes.iter().zip(ds.iter()).enumerate() {
+        if *d != Decision::Deny {
+            if let Node::P(p) = n {
+                cands.push(*p);
+                cand_dec.insert(*p, *d);
+                index_of.insert(*p, k);
+            }
+        }
+    }
+    if cands.is_empty() {
+        return;
+    }
+    let others: Vec<&'static str> = tech
+        .actions
+        .iter()
+        .copied()
+        .filter(|x| *x != key && *x != "iam:PassRole")
+        .collect();
+    let same_target_kind = matches!(
+        tech.kind,
+        Kind::Empower(_) | Kind::UserCredentials | Kind::RewriteTrust | Kind::RemoveBoundary(_)
+    );
+    if !others.is_empty() && !same_target_kind {
+        let per: Vec<std::rc::Rc<Vec<Decision>>> = others
+            .iter()
+            .map(|x| decide_set(engine, ctx, nodes, x, &service_set(a), memo))
+            .collect();
+        cands.retain(|p| {
+            let k = index_of[p];
+            let d = worst(per.iter().map(|v| v[k]));
+            if d == Decision::Deny {
+                return false;
+            }
+            let e = cand_dec.entry(*p).or_insert(Decision::Allow);
+            *e = (*e).max(d);
+            true
+        });
+        if cands.is_empty() {
+            return;
+        }
+    }
+    // Concrete targets: (target principal(s), resource ARN, note).
+    let mut targets: Vec<(Vec<Pid>, String, Option<String>)> = Vec::new();
+    match tech.kind {
+        Kind::Empower(On::User) | Kind::UserCredentials | Kind::RemoveBoundary(On::User) => {
+            let need_boundary = matches!(tech.kind, Kind::RemoveBoundary(_));
+            for (ui, u) in env.users.iter().enumerate() {
+                if u.account == a && (!need_boundary || u.boundary.is_some()) {
+                    targets.push((vec![Pid(ui as u32)], u.arn.clone(), None));
+                }
+            }
+        }
+        Kind::Empower(On::Role) | Kind::RewriteTrust | Kind::RemoveBoundary(On::Role) => {
+            let need_boundary = matches!(tech.kind, Kind::RemoveBoundary(_));
+            for (ri, r) in env.roles.iter().enumerate() {
+                if r.account == a
+                    && !r.is_service_linked()
+                    && (!need_boundary || r.boundary.is_some())
+                {
+                    targets.push((vec![engine.role_pid(ri)], r.arn.clone(), None));
+                }
+            }
+        }
+        Kind::Empower(On::Group) => {
+            for g in env.groups.iter().filter(|g| g.account == a) {
+                let ms: Vec<Pid> = env
+                    .users
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| u.account == a && u.groups.contains(&g.name))
+                    .map(|(i, _)| Pid(i as u32))
+                    .collect();
+                if !ms.is_empty() {
+                    targets.push((ms, g.arn.clone(), Some(format!("through group {}", g.arn))));
+                }
+            }
+        }
+        Kind::JoinGroup => {
+            let users: Vec<Pid> = env
+                .users
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| u.account == a)
+                .map(|(i, _)| Pid(i as u32))
+                .collect();
+            for g in env.groups.iter().filter(|g| g.account == a) {
+                if group_is_admin(engine, &g.policies, a) {
+                    targets.push((
+                        users.clone(),
+                        g.arn.clone(),
+                        Some(format!(
+                            "by adding the user to group {}, whose policies allow every action",
+                            g.arn
+                        )),
+                    ));
+                }
+            }
+        }
+        Kind::Empower(On::AttachedPolicy) | Kind::RemoveBoundary(On::AttachedPolicy) => {
+            let mut attached: FxHashMap<crate::iam::PolicyId, Vec<Pid>> = FxHashMap::default();
+            for p in engine.principal_ids() {
+                if engine.principal(p).account != a {
+                    continue;
+                }
+                for &pol in engine.identity_policies(p) {
+                    let doc = env.policy(pol);
+                    // AWS-managed policies cannot be versioned by customers.
+                    if doc.kind == PolicyKind::CustomerManaged && doc.arn.is_some() {
+                        attached.entry(pol).or_default().push(p);
+                    }
+                }
+            }
+            let mut v: Vec<_> = attached.into_iter().collect();
+            v.sort();
+            for (pol, ps) in v {
+                let arn = env.policy(pol).arn.clone().unwrap_or_default();
+                targets.push((
+                    ps,
+                    arn.clone(),
+                    Some(format!("through customer-managed policy {arn}")),
+                ));
+            }
+        }
+        Kind::RemoveBoundary(On::Group) => {}
+        Kind::PassRoleNew { service }
+        | Kind::Existing {
+            service,
+            lambda: false,
+        } => {
+            for (ri, _) in roles_trusting(engine, ctx, a, service) {
+                let r = &env.roles[ri];
+                let note = if matches!(tech.kind, Kind::Existing { .. }) {
+                    Some(format!(
+                        "if an existing {} resource runs with {} (not in the snapshot's inventory)",
+                        service.trim_end_matches(".amazonaws.com"),
+                        r.arn
+                    ))
+                } else {
+                    None
+                };
+                targets.push((vec![engine.role_pid(ri)], r.arn.clone(), note));
+            }
+        }
+        Kind::Existing { lambda: true, .. } => {
+            for res in env
+                .resources
+                .iter()
+                .filter(|r| r.account == a && r.kind == crate::iam::ResourceKind::LambdaFunction)
+            {
+                let Some(role) = res
+                    .execution_role
+                    .as_ref()
+                    .and_then(|x| engine.role_by_arn(x))
+                else {
+                    continue;
+                };
+                targets.push((
+                    vec![engine.role_pid(role)],
+                    res.arn.clone(),
+                    Some(format!("function {}", res.arn)),
+                ));
+            }
+        }
+        Kind::Combo { .. } | Kind::AssumeRole => {}
+    }
+    if targets.is_empty() {
+        return;
+    }
+    // Decide every candidate on every target in one batch.
+    let mut b = Batch::new(engine, ctx);
+    let mut plan: Vec<Planned> = Vec::new();
+    for &c in &cands {
+        for (ti, (_, res, _)) in targets.iter().enumerate() {
+            let mut reqs = Vec::new();
+            match tech.kind {
+                Kind::PassRoleNew { service } => {
+                    let i = b.push(
+                        Node::P(c),
+                        "iam:PassRole",
+                        Target::Exact(res.clone()),
+                        Some(service),
+                    );
+                    reqs.push((i, "iam:PassRole", res.clone(), Some(service)));
+                    for x in tech.actions.iter().filter(|x| **x != "iam:PassRole") {
+                        // Already decided on the account's resources (candidates).
+                        reqs.push((usize::MAX, *x, format!("arn:aws:*:*:{a}:*"), None));
+                    }
+                }
+                Kind::Existing { lambda: false, .. } => {
+                    for x in tech.actions {
+                        reqs.push((usize::MAX, *x, format!("arn:aws:*:*:{a}:*"), None));
+                    }
+                }
+                _ => {
+                    for x in tech.actions {
+                        let i = b.push(Node::P(c), x, Target::Exact(res.clone()), None);
+                        reqs.push((i, *x, res.clone(), None));
+                    }
+                }
+            }
+            plan.push((c, ti, reqs));
+        }
+    }
+    let res = b.run();
+    for (c, ti, reqs) in plan {
+        let grants: Vec<Grant> = reqs
+            .into_iter()
+            .map(|(i, action, resource, service)| Grant {
+                action,
+                resource,
+                service,
+                decision: if i == usize::MAX {
+                    cand_dec.get(&c).copied().unwrap_or(Decision::Conditional)
+                } else {
+                    res[i]
+                },
+            })
+            .collect();
+        if grants.iter().any(|g| g.decision == Decision::Deny) {
+            continue;
+        }
+        let (tos, _, note) = &targets[ti];
+        let assumed = note.is_some() && matches!(tech.kind, Kind::Existing { lambda: false, .. })
+            || matches!(tech.id, "lambda-003" | "iamdl-006" | "iamdl-001");
+        let decision = if assumed {
+            Decision::Conditional
+        } else {
+            worst(grants.iter().map(|g| g.decision))
+        };
+        let kind = match tech.kind {
+            Kind::Empower(_) | Kind::JoinGroup => EdgeKind::Empower,
+            Kind::RemoveBoundary(_) => EdgeKind::Unbound,
+            _ => EdgeKind::Become,
+        };
+        for &to in tos {
+            if kind == EdgeKind::Become && to == c {
+                continue;
+            }
+            if tech.kind == Kind::JoinGroup
+                && !matches!(engine.principal(to).kind, PrincipalKind::User(_))
+            {
+                continue;
+            }
+            edges.push(Edge {
+                from: c,
+                to,
+                kind,
+                technique: tech.id,
+                decision,
+                grants: grants.clone(),
+                note: note.clone(),
+            });
+        }
+    }
+}
