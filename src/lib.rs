@@ -10,5 +10,6 @@ pub mod cli;
 pub mod engine;
 pub mod iam;
 pub mod input;
+pub mod query;
 pub mod reference;
 pub mod rules;

@@ -2,6 +2,7 @@
 //! library. Exit codes: 0 answered, 1 a gate failed (later commands), 2 bad input or usage.
 
 pub mod facts_dump;
+pub mod query;
 pub mod render;
 
 use crate::engine::request::{Request, Target, UserContext};
@@ -154,6 +155,29 @@ pub enum Command {
         /// Output folder (created).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Answer queries of the query language (several separated by `;`); see queries/README.md.
+    Query {
+        /// Environment and output options.
+        #[command(flatten)]
+        args: query::QueryArgs,
+        /// The query text, e.g. 'who can s3:GetObject on arn:aws:s3:::reports/*'.
+        text: String,
+    },
+    /// Run query files (.q) in order; failed assertions make the exit status 1.
+    Run {
+        /// Environment and output options.
+        #[command(flatten)]
+        args: query::QueryArgs,
+        /// Query files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Interactive query shell (reads queries from standard input when it is not a terminal).
+    Repl {
+        /// Environment and output options.
+        #[command(flatten)]
+        args: query::QueryArgs,
     },
 }
 
@@ -339,6 +363,9 @@ pub fn run(cli: Cli) -> i32 {
             ));
             0
         }
+        Command::Query { args, text } => query::query(&args, &text),
+        Command::Run { args, files } => query::run_files(&args, &files),
+        Command::Repl { args } => query::repl(&args),
         Command::Facts { env, out } => {
             let engine = match load_env(&env) {
                 Ok(e) => e,
