@@ -49,15 +49,17 @@ pub struct Outcome {
 /// Parses and runs `src` (named `origin` in errors) in `session`, printing answers to stdout
 /// and errors to stderr. Stops at the first error.
 pub fn run_text(session: &mut Session, origin: &str, src: &str, format: Format) -> Outcome {
-    run_text_with(session, origin, src, format, &mut |s| super::emit(s))
+    run_text_with(session, origin, src, format, &mut true, &mut |s| super::emit(s))
 }
 
-/// As [`run_text`], with answers passed to `out`.
+/// As [`run_text`], with answers passed to `out`; `first` is true until something was
+/// printed (table answers are separated by a blank line).
 pub fn run_text_with(
     session: &mut Session,
     origin: &str,
     src: &str,
     format: Format,
+    first: &mut bool,
     out: &mut dyn FnMut(String),
 ) -> Outcome {
     let mut o = Outcome::default();
@@ -69,7 +71,6 @@ pub fn run_text_with(
             return o;
         }
     };
-    let mut first = true;
     for st in &stmts {
         match session.eval(st, src) {
             Ok(ans) => {
@@ -80,10 +81,10 @@ pub fn run_text_with(
                 }
                 let text = ans.render(format);
                 if !text.is_empty() {
-                    if !first && format != Format::Json && format != Format::Csv {
+                    if !*first && format != Format::Json && format != Format::Csv {
                         out(String::new());
                     }
-                    first = false;
+                    *first = false;
                     out(text);
                 }
                 o.answered += 1;
@@ -147,8 +148,11 @@ pub fn run_files(args: &QueryArgs, files: &[PathBuf]) -> i32 {
     };
     let mut s = Session::new(engine);
     let mut total = Outcome::default();
+    let mut first = true;
     for (name, t) in &texts {
-        let o = run_text(&mut s, name, t, args.format);
+        let o = run_text_with(&mut s, name, t, args.format, &mut first, &mut |x| {
+            super::emit(x)
+        });
         total.answered += o.answered;
         total.failed += o.failed;
         if o.error {

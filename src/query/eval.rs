@@ -242,7 +242,6 @@ impl Output {
             Format::Csv | Format::Markdown => render::Format::Csv,
         };
         match (self, f) {
-            (Output::Rule(name), Format::Table) => format!("rule added: {name}\n"),
             (Output::Rule(_), _) => String::new(),
             (Output::Assert(r), Format::Json) => {
                 serde_json::to_string_pretty(r).unwrap_or_default()
@@ -554,12 +553,14 @@ impl Session {
                 if a.decision == Decision::Deny {
                     continue;
                 }
-                for k in class {
+                let rep = &names[class[0]];
+                for k in class.iter().copied() {
                     actions.push(WhatEntry {
                         action: names[k].clone(),
                         access: infos[k].access.as_str().to_string(),
                         decision: a.decision,
-                        conditions: a.conditions.clone(),
+                        // The class shares its conditions; name the member, not the representative.
+                        conditions: a.conditions.iter().map(|c| c.replace(rep.as_str(), &names[k])).collect(),
                     });
                 }
             }

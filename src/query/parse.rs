@@ -61,9 +61,9 @@ pub fn line_col(src: &str, pos: usize) -> (usize, usize, &str) {
 
 /// A readable name for a token of the grammar as lalrpop lists it.
 fn token_name(t: &str) -> String {
-    if t.contains("A-Za-z0-9") {
+    if t == "WORD" || t.contains("A-Za-z0-9") {
         "a word (name, ARN, action, number or variable)".into()
-    } else if t.starts_with("r#\"\\\"") || t.starts_with("STRING") {
+    } else if t == "STRING" || t.starts_with("r#\"\\\"") {
         "a quoted string".into()
     } else {
         format!("`{}`", t.trim_matches('"'))

@@ -11,7 +11,7 @@
 //! | `policy_names(R, X, Kind)` | ARN, principal, `account`/`arn`/`service`/`any`/`federated` | principals named by the resource's policy |
 //! | `allowed(P, A, R)` | principal, action, resource | P may perform A on R directly (decision allow, request context from `with`) |
 //! | `conditional(P, A, R)` | principal, action, resource | the direct decision is conditional |
-//! | `reach(P, R)` | principal, resource | P can perform some action on R, directly or through a role chain (`who can reach`) |
+//! | `reaches(P, R)` | principal, resource | P can perform some action on R, directly or through a role chain (`who can reach`) |
 //! | `can_assume(P, Role)` | principal, role ARN | P may assume Role for sure (trust + identity, E7) |
 //! | `may_assume(P, Role)` | principal, role ARN | P may assume Role, possibly under conditions |
 //! | `can_pass(P, Role, S)` | principal, role ARN, service | P can pass Role to service S (P9, decision allow) |
@@ -40,7 +40,7 @@ const RELATIONS: &[(&str, &[&str], &str)] = &[
     ("policy_names", &["R", "X", "Kind"], "principal X named by R's resource policy (Kind: account, arn, service, any, federated)"),
     ("allowed", &["P", "A", "R"], "P may perform action A on resource R directly (decision allow)"),
     ("conditional", &["P", "A", "R"], "the direct decision for P, A, R is conditional"),
-    ("reach", &["P", "R"], "P can perform some action on R, directly or through a role chain"),
+    ("reaches", &["P", "R"], "P can perform some action on R, directly or through a role chain"),
     ("can_assume", &["P", "Role"], "P can assume Role (trust and identity allow, E7)"),
     ("may_assume", &["P", "Role"], "P can assume Role, possibly only under conditions"),
     ("can_pass", &["P", "Role", "S"], "P can pass Role to service S (iam:PassRole and trust, P9)"),
@@ -409,7 +409,7 @@ impl BaseRelations for EngineRelations<'_> {
             }
             "allowed" => self.decided(Decision::Allow, args)?,
             "conditional" => self.decided(Decision::Conditional, args)?,
-            "reach" => {
+            "reaches" => {
                 let rs: Vec<String> = match &args[1] {
                     Some(r) => vec![r.clone()],
                     None => self.resources().into_iter().map(|(r, _)| r).collect(),
