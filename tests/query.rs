@@ -326,3 +326,104 @@ mod agreement {
         assert_eq!(two, BTreeSet::from([vec![path.path[0].to.clone()]]));
     }
 }
+
+/// Every error message of evaluation, with the offending text located.
+mod errors {
+    use iamdl::engine::Engine;
+    use iamdl::input::{load, LoadOptions};
+    use iamdl::query::eval::Session;
+    use iamdl::query::parse::parse;
+
+    fn session() -> Session {
+        let path = super::root().join("facts/examples/query-demo/env");
+        Session::new(Engine::new(load(&path, &LoadOptions::default()).unwrap()))
+    }
+
+    /// Runs `text`; returns the rendered error of the first failing statement.
+    fn fails(s: &mut Session, text: &str) -> String {
+        for st in parse(text).unwrap() {
+            if let Err(e) = s.eval(&st, text) {
+                return e.render("q", text);
+            }
+        }
+        panic!("no error: {text}")
+    }
+
+    #[test]
+    fn messages() {
+        let mut s = session();
+        let cases: &[(&str, &str)] = &[
+            ("?- alowed(P, \"s3:GetObject\", R).", "q:1:4: error: unknown relation `alowed` (did you mean `allowed`?)"),
+            ("?- account(P).", "q:1:4: error: `account` takes 2 argument(s), not 1: account(P, A)"),
+            ("allowed(X) :- principal(X, _).", "q:1:1: error: `allowed` is a built-in relation"),
+            ("p(X) :- principal(X, _).\np(X, Y) :- account(X, Y).", "q:2:1: error: `p` was defined with 1 argument(s), here it has 2"),
+            ("a(X) :- principal(X, _), not b(X).\nb(X) :- principal(X, _), not a(X).\n?- a(X).", "depends on its own negation"),
+            ("?- allowed(P, A, R).", "q:1:15: error: allowed(P, A, R) with both the action A and the resource R unbound"),
+            ("?- conditional(P, A, _).", "conditional(P, A, R) with both the action A and the resource R unbound"),
+            ("?- allowed(P, \"s3:GetObjct\", R).", "q:1:15: error: `s3:GetObjct` is not in the IAM action catalog (did you mean `s3:GetObject`?)"),
+            ("?- allowed(\"user/alise\", \"s3:GetObject\", \"*\").", "q:1:12: error: no user named `alise` in the environment (did you mean `arn:aws:iam::111111111111:user/alice`?)"),
+            ("who can s3:GetObjct on *", "q:1:9: error: `s3:GetObjct` is not in the IAM action catalog (did you mean `s3:GetObject`?)"),
+            ("who can GetObject on *", "q:1:9: error: `GetObject` is not an action: expected SERVICE:Action"),
+            ("can user/alise do s3:GetObject on *", "q:1:5: error: no user named `alise` in the environment (did you mean `arn:aws:iam::111111111111:user/alice`?)"),
+            ("can role/OrganisationAdmin do s3:GetObject on *", "(did you mean `arn:aws:iam::111111111111:role/OrganizationAdmin`?)"),
+            ("who can s3:GetObject on reports", "q:1:25: error: `reports` is not a resource: expected an ARN"),
+            ("can user/alice pass user/bob to lambda.amazonaws.com", "q:1:21: error: `user/bob` is not a role"),
+            ("can user/alice pass role/ops to lambda", "q:1:33: error: `lambda` is not a service principal"),
+            ("assert none: who can reach arn:aws:s3:::reports where acount = x", "q:1:55: error: no column `acount` in this answer; its columns are principal, account, kind, decision, access, via, conditions"),
+        ];
+        for (text, want) in cases {
+            let got = fails(&mut s, text);
+            assert!(got.contains(want), "{text}:\n{got}\nwanted: {want}");
+            assert!(got.contains(" | ") && got.contains('^'), "caret line: {got}");
+            s = session();
+        }
+    }
+}
+
+/// The REPL under a pseudo-terminal: tab completion and history across sessions.
+#[cfg(unix)]
+#[test]
+fn repl_under_a_pty_completes_and_remembers() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("history");
+    let spawn = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamdl"));
+        cmd.current_dir(root())
+            .args(["repl", "--env", "facts/examples/query-demo/env"])
+            .env("IAMDL_HISTORY", &hist)
+            .env("TERM", "xterm");
+        rexpect::session::spawn_command(cmd, Some(10_000)).unwrap()
+    };
+    let mut p = spawn();
+    p.exp_string("iamdl> ").unwrap();
+    // `role/OrganizationA<TAB>` completes to the only principal with that prefix.
+    p.send("can role/OrganizationA\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("role/OrganizationAdmin").unwrap();
+    p.send_line(" do sts:AssumeRole on role/ops").unwrap();
+    p.exp_string("ALLOW").unwrap();
+    p.exp_string(" ms)").unwrap();
+    // A rule over two lines: the shell waits for the `.`.
+    p.send_line("admins(P) :- allowed(P, \"iam:AttachRolePolicy\",").unwrap();
+    p.send_line("  \"role/ci-admin\").").unwrap();
+    p.exp_string(" ms)").unwrap();
+    p.exp_string("iamdl> ").unwrap();
+    p.send_line("?- admins(P).").unwrap();
+    p.exp_string("role/OrganizationAdmin").unwrap();
+    p.exp_string(" ms)").unwrap();
+    p.exp_string("iamdl> ").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+    let saved = std::fs::read_to_string(&hist).unwrap();
+    assert!(saved.contains("can role/OrganizationAdmin do sts:AssumeRole on role/ops"), "{saved}");
+    // A new session: Up arrow brings back the previous session's lines.
+    let mut p = spawn();
+    p.exp_string("iamdl> ").unwrap();
+    p.send("\x1b[A").unwrap(); // :quit
+    p.send("\x1b[A").unwrap(); // ?- admins(P).
+    p.flush().unwrap();
+    p.exp_string("?- admins(P).").unwrap();
+    p.send_control('u').unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}

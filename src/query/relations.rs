@@ -122,6 +122,16 @@ impl<'a> EngineRelations<'a> {
             .filter(|a| !a.is_empty())
     }
 
+    /// A resource as the engine wants it: `role/NAME` and `user/NAME` become ARNs.
+    fn resource_arn(&self, r: &str) -> String {
+        if r.starts_with("role/") || r.starts_with("user/") {
+            if let Ok(Some((arn, _))) = self.principal_arn(r) {
+                return arn;
+            }
+        }
+        r.to_string()
+    }
+
     fn principal_arn(&self, text: &str) -> Result<Option<(String, Caller)>, FetchError> {
         match self.engine.resolve_caller(text) {
             Ok(c) => Ok(Some((self.engine.caller_name(&c), c))),
@@ -223,12 +233,12 @@ impl<'a> EngineRelations<'a> {
                 None => self
                     .engine
                     .catalog
-                    .actions_on(&probe(&r))
+                    .actions_on(&probe(&self.resource_arn(&r)))
                     .iter()
                     .map(|a| a.full_name())
                     .collect(),
             };
-            let target = Target::parse(&r);
+            let target = Target::parse(&self.resource_arn(&r));
             if let Some((_, c)) = &caller {
                 let classes = if actions.len() > 1 {
                     self.engine.action_classes(&actions, &target)
@@ -256,7 +266,7 @@ impl<'a> EngineRelations<'a> {
             } else {
                 for a in actions {
                     let rows: Vec<String> = self
-                        .who(&a, &r)
+                        .who(&a, &self.resource_arn(&r))
                         .iter()
                         .filter(|(_, d)| *d == want)
                         .map(|(p, _)| p.clone())
