@@ -47,7 +47,8 @@ fn header(path: &Path) -> Golden {
     }
     assert!(!g.env.is_empty(), "{}: no `# env:` line", path.display());
     if g.files.is_empty() {
-        g.files.push(path.strip_prefix(root()).unwrap().to_path_buf());
+        g.files
+            .push(path.strip_prefix(root()).unwrap().to_path_buf());
     }
     g
 }
@@ -63,8 +64,12 @@ fn check(expected_path: &Path, actual: &str, what: &str) {
         std::fs::write(expected_path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(expected_path)
-        .unwrap_or_else(|_| panic!("missing {} (UPDATE_GOLDEN=1 writes it)", expected_path.display()));
+    let expected = std::fs::read_to_string(expected_path).unwrap_or_else(|_| {
+        panic!(
+            "missing {} (UPDATE_GOLDEN=1 writes it)",
+            expected_path.display()
+        )
+    });
     assert_eq!(
         actual,
         expected,
@@ -124,13 +129,21 @@ fn golden_repl_stdin() {
         }
         let mut child = bin()
             .args(["repl", "--env", &g.env, "--format", &g.format])
-            .env("IAMDL_HISTORY", std::env::temp_dir().join("iamdl-test-unused-history"))
+            .env(
+                "IAMDL_HISTORY",
+                std::env::temp_dir().join("iamdl-test-unused-history"),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         let name = format!("{} (repl)", g.path.display());
         assert_eq!(out.status.code(), Some(0), "{name}: the REPL ends with 0");
@@ -139,12 +152,21 @@ fn golden_repl_stdin() {
         if g.exit == 2 {
             assert!(stderr.contains("error:"), "{name}: {stderr}");
             let want = std::fs::read_to_string(g.path.with_extension("err")).unwrap();
-            let msg = want.lines().next().unwrap().split("error: ").nth(1).unwrap();
+            let msg = want
+                .lines()
+                .next()
+                .unwrap()
+                .split("error: ")
+                .nth(1)
+                .unwrap();
             assert!(stderr.contains(msg), "{name}: expected `{msg}` in {stderr}");
         } else {
             let want = std::fs::read_to_string(g.path.with_extension("out")).unwrap();
             assert_eq!(stdout, want, "{name}: REPL output differs from batch");
-            assert!(stderr.contains(" ms)"), "{name}: timing of each answer: {stderr}");
+            assert!(
+                stderr.contains(" ms)"),
+                "{name}: timing of each answer: {stderr}"
+            );
         }
     }
 }
@@ -236,25 +258,50 @@ mod agreement {
     #[test]
     fn who_can_matches_allowed_and_conditional() {
         let cases = [
-            ("facts/examples/query-demo/env", "s3:PutObject", "arn:aws:s3:::reports/*"),
-            ("facts/examples/query-demo/env", "kms:Decrypt", "arn:aws:kms:eu-west-1:111111111111:key/abcd"),
-            ("facts/examples/demo/env", "s3:GetObject", "arn:aws:s3:::acme-data-lake-222222222222/x"),
-            ("facts/examples/03-cross-account-chain/env", "s3:PutObject", "arn:aws:s3:::b-data-222222222222/x"),
+            (
+                "facts/examples/query-demo/env",
+                "s3:PutObject",
+                "arn:aws:s3:::reports/*",
+            ),
+            (
+                "facts/examples/query-demo/env",
+                "kms:Decrypt",
+                "arn:aws:kms:eu-west-1:111111111111:key/abcd",
+            ),
+            (
+                "facts/examples/demo/env",
+                "s3:GetObject",
+                "arn:aws:s3:::acme-data-lake-222222222222/x",
+            ),
+            (
+                "facts/examples/03-cross-account-chain/env",
+                "s3:PutObject",
+                "arn:aws:s3:::b-data-222222222222/x",
+            ),
         ];
         for (env, action, resource) in cases {
             let mut s = session(env);
             let Output::Who(w) = run(&mut s, &format!("who can {action} on {resource}")) else {
                 panic!()
             };
-            for (rel, want) in [("allowed", Decision::Allow), ("conditional", Decision::Conditional)] {
+            for (rel, want) in [
+                ("allowed", Decision::Allow),
+                ("conditional", Decision::Conditional),
+            ] {
                 let readable: BTreeSet<Vec<String>> = w
                     .principals
                     .iter()
                     .filter(|p| p.via.is_empty() && p.decision == want)
                     .map(|p| vec![p.principal.clone()])
                     .collect();
-                let datalog = rows(run(&mut s, &format!("?- {rel}(P, \"{action}\", \"{resource}\").")));
-                assert_eq!(readable, datalog, "{env}: who can {action} on {resource} vs {rel}");
+                let datalog = rows(run(
+                    &mut s,
+                    &format!("?- {rel}(P, \"{action}\", \"{resource}\")."),
+                ));
+                assert_eq!(
+                    readable, datalog,
+                    "{env}: who can {action} on {resource} vs {rel}"
+                );
             }
             assert!(!w.principals.is_empty(), "{env}: a real answer");
         }
@@ -270,13 +317,23 @@ mod agreement {
             let p = &p[0];
             for (a, r) in [
                 ("s3:GetObject", "arn:aws:s3:::reports/q1.csv"),
-                ("sts:AssumeRole", "arn:aws:iam::111111111111:role/OrganizationAdmin"),
+                (
+                    "sts:AssumeRole",
+                    "arn:aws:iam::111111111111:role/OrganizationAdmin",
+                ),
             ] {
                 let Output::Can(ans) = run(&mut s, &format!("can {p} do {a} on {r}")) else {
                     panic!()
                 };
-                let d = rows(run(&mut s, &format!("?- allowed(\"{p}\", \"{a}\", \"{r}\").")));
-                assert_eq!(ans.decision == Decision::Allow, !d.is_empty(), "{p} {a} {r}");
+                let d = rows(run(
+                    &mut s,
+                    &format!("?- allowed(\"{p}\", \"{a}\", \"{r}\")."),
+                ));
+                assert_eq!(
+                    ans.decision == Decision::Allow,
+                    !d.is_empty(),
+                    "{p} {a} {r}"
+                );
                 allowed += usize::from(!d.is_empty());
             }
         }
@@ -296,7 +353,10 @@ mod agreement {
             .filter(|e| e.decision == Decision::Allow)
             .map(|e| vec![e.action.clone()])
             .collect();
-        let datalog = rows(run(&mut s, "?- allowed(\"user/alice\", A, \"arn:aws:s3:::reports\")."));
+        let datalog = rows(run(
+            &mut s,
+            "?- allowed(\"user/alice\", A, \"arn:aws:s3:::reports\").",
+        ));
         assert_eq!(readable, datalog);
         assert!(readable.contains(&vec!["s3:ListBucket".to_string()]));
     }
@@ -305,18 +365,28 @@ mod agreement {
     #[test]
     fn pass_and_path_match_relations() {
         let mut s = session("facts/examples/query-demo/env");
-        let Output::Pass(p) = run(&mut s, "can user/bob pass role/ci-admin to codebuild.amazonaws.com") else {
+        let Output::Pass(p) = run(
+            &mut s,
+            "can user/bob pass role/ci-admin to codebuild.amazonaws.com",
+        ) else {
             panic!()
         };
-        let d = rows(run(&mut s, "?- can_pass(\"user/bob\", \"role/ci-admin\", \"codebuild.amazonaws.com\")."));
+        let d = rows(run(
+            &mut s,
+            "?- can_pass(\"user/bob\", \"role/ci-admin\", \"codebuild.amazonaws.com\").",
+        ));
         assert_eq!(p.decision == Decision::Allow, !d.is_empty());
         assert_eq!(p.decision, Decision::Allow);
-        let Output::Path(path) = run(&mut s, "path from user/alice to role/OrganizationAdmin") else {
+        let Output::Path(path) = run(&mut s, "path from user/alice to role/OrganizationAdmin")
+        else {
             panic!()
         };
         assert_eq!(path.path.len(), 2);
         for e in &path.path {
-            let d = rows(run(&mut s, &format!("?- may_assume(\"{}\", \"{}\").", e.from, e.to)));
+            let d = rows(run(
+                &mut s,
+                &format!("?- may_assume(\"{}\", \"{}\").", e.from, e.to),
+            ));
             assert_eq!(d.len(), 1, "{e:?}");
         }
         let two = rows(run(
@@ -374,7 +444,10 @@ mod errors {
         for (text, want) in cases {
             let got = fails(&mut s, text);
             assert!(got.contains(want), "{text}:\n{got}\nwanted: {want}");
-            assert!(got.contains(" | ") && got.contains('^'), "caret line: {got}");
+            assert!(
+                got.contains(" | ") && got.contains('^'),
+                "caret line: {got}"
+            );
             s = session();
         }
     }
@@ -404,7 +477,8 @@ fn repl_under_a_pty_completes_and_remembers() {
     p.exp_string("ALLOW").unwrap();
     p.exp_string(" ms)").unwrap();
     // A rule over two lines: the shell waits for the `.`.
-    p.send_line("admins(P) :- allowed(P, \"iam:AttachRolePolicy\",").unwrap();
+    p.send_line("admins(P) :- allowed(P, \"iam:AttachRolePolicy\",")
+        .unwrap();
     p.send_line("  \"role/ci-admin\").").unwrap();
     p.exp_string(" ms)").unwrap();
     p.exp_string("iamdl> ").unwrap();
@@ -415,7 +489,10 @@ fn repl_under_a_pty_completes_and_remembers() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
     let saved = std::fs::read_to_string(&hist).unwrap();
-    assert!(saved.contains("can role/OrganizationAdmin do sts:AssumeRole on role/ops"), "{saved}");
+    assert!(
+        saved.contains("can role/OrganizationAdmin do sts:AssumeRole on role/ops"),
+        "{saved}"
+    );
     // A new session: Up arrow brings back the previous session's lines.
     let mut p = spawn();
     p.exp_string("iamdl> ").unwrap();

@@ -49,7 +49,9 @@ pub struct Outcome {
 /// Parses and runs `src` (named `origin` in errors) in `session`, printing answers to stdout
 /// and errors to stderr. Stops at the first error.
 pub fn run_text(session: &mut Session, origin: &str, src: &str, format: Format) -> Outcome {
-    run_text_with(session, origin, src, format, &mut true, &mut |s| super::emit(s))
+    run_text_with(session, origin, src, format, &mut true, &mut |s| {
+        super::emit(s)
+    })
 }
 
 /// As [`run_text`], with answers passed to `out`; `first` is true until something was

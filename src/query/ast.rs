@@ -271,7 +271,10 @@ pub fn term(w: Word) -> Term {
     }
     let mut cs = w.text.chars();
     let first = cs.next().unwrap_or('a');
-    let ident = w.text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let ident = w
+        .text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ident && (first.is_ascii_uppercase() || first == '_') {
         Term::Var(w)
     } else {

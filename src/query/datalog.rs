@@ -171,7 +171,11 @@ impl Program {
     /// Adds a rule after checking its relation against the base relations (name clash,
     /// arity) and the rules given so far (arity).
     pub fn add(&mut self, r: Rule, base: &dyn BaseRelations) -> Result<(), QueryError> {
-        if base.describe().iter().any(|(n, _, _)| *n == r.head.name.text) {
+        if base
+            .describe()
+            .iter()
+            .any(|(n, _, _)| *n == r.head.name.text)
+        {
             return Err(QueryError::new(
                 r.head.name.span,
                 format!(
@@ -180,7 +184,11 @@ impl Program {
                 ),
             ));
         }
-        if let Some(other) = self.rules.iter().find(|o| o.head.name.text == r.head.name.text) {
+        if let Some(other) = self
+            .rules
+            .iter()
+            .find(|o| o.head.name.text == r.head.name.text)
+        {
             if other.head.args.len() != r.head.args.len() {
                 return Err(QueryError::new(
                     r.head.span,
@@ -546,8 +554,11 @@ fn eval_body(
             Literal::Neg(a) => {
                 let mut keep = Vec::with_capacity(rows.len());
                 for r in rows {
-                    let args: Vec<Option<String>> =
-                        a.args.iter().map(|t| value(t, &r).map(str::to_string)).collect();
+                    let args: Vec<Option<String>> = a
+                        .args
+                        .iter()
+                        .map(|t| value(t, &r).map(str::to_string))
+                        .collect();
                     let any = !lookup(a, &args, idb, None, base)?.is_empty();
                     if !any {
                         keep.push(r);
@@ -559,8 +570,11 @@ fn eval_body(
                 let d = delta.and_then(|(j, d)| (j == i).then_some(d));
                 let mut next = Vec::new();
                 for r in &rows {
-                    let args: Vec<Option<String>> =
-                        a.args.iter().map(|t| value(t, r).map(str::to_string)).collect();
+                    let args: Vec<Option<String>> = a
+                        .args
+                        .iter()
+                        .map(|t| value(t, r).map(str::to_string))
+                        .collect();
                     'tuples: for t in lookup(a, &args, idb, d, base)? {
                         let mut nr = r.clone();
                         for (k, term) in a.args.iter().enumerate() {

@@ -111,7 +111,7 @@ pub enum Output {
     /// `who can` / `who can reach`.
     Who(WhoCanAnswer),
     /// `can P pass ROLE to S`.
-    Pass(PassAnswer),
+    Pass(Box<PassAnswer>),
     /// `what can P do on R`.
     What(WhatAnswer),
     /// `path from P to Q`.
@@ -173,7 +173,15 @@ impl Output {
                 ]],
             ),
             Output::Who(a) => t(
-                &["principal", "account", "kind", "decision", "access", "via", "conditions"],
+                &[
+                    "principal",
+                    "account",
+                    "kind",
+                    "decision",
+                    "access",
+                    "via",
+                    "conditions",
+                ],
                 a.principals
                     .iter()
                     .map(|p| {
@@ -411,7 +419,10 @@ impl Session {
             {
                 Ok(self.engine.principal(pid).arn.clone())
             }
-            Ok(_) => Err(QueryError::new(w.span, format!("`{}` is not a role", w.text))),
+            Ok(_) => Err(QueryError::new(
+                w.span,
+                format!("`{}` is not a role", w.text),
+            )),
             Err(m) => Err(QueryError::new(w.span, m)),
         }
     }
@@ -456,7 +467,10 @@ impl Session {
                     AssertKind::Count(op, k) => op.test(&n.to_string(), &k.text),
                 };
                 Ok(Output::Assert(AssertResult {
-                    assertion: src[a.span.0..a.span.1].split_whitespace().collect::<Vec<_>>().join(" "),
+                    assertion: src[a.span.0..a.span.1]
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     passed,
                     count: n,
                     rows: tb,
@@ -514,7 +528,12 @@ impl Session {
                         ),
                     ));
                 }
-                Output::Pass(e.can_pass(&caller, &role_arn, &service.text, &ctx))
+                Output::Pass(Box::new(e.can_pass(
+                    &caller,
+                    &role_arn,
+                    &service.text,
+                    &ctx,
+                )))
             }
             Form::What {
                 principal,
@@ -528,7 +547,8 @@ impl Session {
                 let f = e.caller_name(&self.caller(from)?);
                 let t = e.caller_name(&self.caller(to)?);
                 let mut rel = EngineRelations::new(e, ctx);
-                let mut sources: Vec<Box<dyn EdgeSource + '_>> = vec![Box::new(AssumeEdges(&mut rel))];
+                let mut sources: Vec<Box<dyn EdgeSource + '_>> =
+                    vec![Box::new(AssumeEdges(&mut rel))];
                 Output::Path(shortest(&f, &t, &mut sources))
             }
         })
@@ -560,7 +580,11 @@ impl Session {
                         access: infos[k].access.as_str().to_string(),
                         decision: a.decision,
                         // The class shares its conditions; name the member, not the representative.
-                        conditions: a.conditions.iter().map(|c| c.replace(rep.as_str(), &names[k])).collect(),
+                        conditions: a
+                            .conditions
+                            .iter()
+                            .map(|c| c.replace(rep.as_str(), &names[k]))
+                            .collect(),
                     });
                 }
             }
@@ -610,7 +634,10 @@ pub fn shortest(from: &str, to: &str, sources: &mut [Box<dyn EdgeSource + '_>]) 
     let decision = if path.is_empty() {
         Decision::Deny
     } else {
-        path.iter().map(|e| e.decision).max().unwrap_or(Decision::Allow)
+        path.iter()
+            .map(|e| e.decision)
+            .max()
+            .unwrap_or(Decision::Allow)
     };
     PathAnswer {
         from: from.into(),

@@ -3,9 +3,9 @@
 //! (`grammar/query.lalrpop`, built by lalrpop) is the only parser.
 
 pub mod ast;
-pub mod parse;
 pub mod datalog;
 pub mod eval;
+pub mod parse;
 pub mod relations;
 
 pub use datalog::{check_body, check_rule};

@@ -135,8 +135,7 @@ fn convert<T: std::fmt::Display>(src: &str, e: ParseError<usize, T, &str>) -> Qu
                 expected_list(&expected)
             );
             let _ = t;
-            if expected.iter().any(|x| x == "\".\"") && !expected.iter().any(|x| x == "\":-\"")
-            {
+            if expected.iter().any(|x| x == "\".\"") && !expected.iter().any(|x| x == "\":-\"") {
                 m.push_str(" (a Datalog query or rule ends with `.`)");
             }
             QueryError::new((l, r), m)
@@ -156,7 +155,10 @@ fn check(s: &Stmt) -> Result<(), QueryError> {
                 if n.text.parse::<u64>().is_err() {
                     return Err(QueryError::new(
                         n.span,
-                        format!("`{}` is not a count: expected a whole number such as 3", n.text),
+                        format!(
+                            "`{}` is not a count: expected a whole number such as 3",
+                            n.text
+                        ),
                     ));
                 }
             }
@@ -196,18 +198,25 @@ mod tests {
 
     #[test]
     fn every_readable_form() {
-        let Form::WhoCan { action, resource } = form("who can s3:GetObject on arn:aws:s3:::reports/*")
+        let Form::WhoCan { action, resource } =
+            form("who can s3:GetObject on arn:aws:s3:::reports/*")
         else {
             panic!()
         };
-        assert_eq!(texts(&[&action, &resource]), ["s3:GetObject", "arn:aws:s3:::reports/*"]);
+        assert_eq!(
+            texts(&[&action, &resource]),
+            ["s3:GetObject", "arn:aws:s3:::reports/*"]
+        );
         assert_eq!(action.span, (8, 20));
         let Form::Reach { resource } = form("who can reach arn:aws:s3:::reports") else {
             panic!()
         };
         assert_eq!(resource.text, "arn:aws:s3:::reports");
-        let Form::Can { principal, action, resource } =
-            form("can role/lambda-exec do iam:PassRole on role/transcribe-data")
+        let Form::Can {
+            principal,
+            action,
+            resource,
+        } = form("can role/lambda-exec do iam:PassRole on role/transcribe-data")
         else {
             panic!()
         };
@@ -215,33 +224,51 @@ mod tests {
             texts(&[&principal, &action, &resource]),
             ["role/lambda-exec", "iam:PassRole", "role/transcribe-data"]
         );
-        let Form::CanPass { principal, role, service } =
-            form("can role/lambda-exec pass role/transcribe-data to transcribe.amazonaws.com")
+        let Form::CanPass {
+            principal,
+            role,
+            service,
+        } = form("can role/lambda-exec pass role/transcribe-data to transcribe.amazonaws.com")
         else {
             panic!()
         };
         assert_eq!(
             texts(&[&principal, &role, &service]),
-            ["role/lambda-exec", "role/transcribe-data", "transcribe.amazonaws.com"]
+            [
+                "role/lambda-exec",
+                "role/transcribe-data",
+                "transcribe.amazonaws.com"
+            ]
         );
-        let Form::What { principal, resource } = form("what can user/alice do on arn:aws:s3:::reports/*")
+        let Form::What {
+            principal,
+            resource,
+        } = form("what can user/alice do on arn:aws:s3:::reports/*")
         else {
             panic!()
         };
-        assert_eq!(texts(&[&principal, &resource]), ["user/alice", "arn:aws:s3:::reports/*"]);
+        assert_eq!(
+            texts(&[&principal, &resource]),
+            ["user/alice", "arn:aws:s3:::reports/*"]
+        );
         let Form::Path { from, to } = form("path from user/alice to role/OrganizationAdmin") else {
             panic!()
         };
-        assert_eq!(texts(&[&from, &to]), ["user/alice", "role/OrganizationAdmin"]);
-        let Form::Why { negated, resource, .. } =
-            form("why can user/alice do s3:GetObject on arn:aws:s3:::reports/q1.csv")
+        assert_eq!(
+            texts(&[&from, &to]),
+            ["user/alice", "role/OrganizationAdmin"]
+        );
+        let Form::Why {
+            negated, resource, ..
+        } = form("why can user/alice do s3:GetObject on arn:aws:s3:::reports/q1.csv")
         else {
             panic!()
         };
         assert!(!negated);
         assert_eq!(resource.text, "arn:aws:s3:::reports/q1.csv");
-        let Form::Why { negated, resource, .. } =
-            form("why not role/app-dev-lambdaRole do cloudwatch:GetMetricStatistics on *")
+        let Form::Why {
+            negated, resource, ..
+        } = form("why not role/app-dev-lambdaRole do cloudwatch:GetMetricStatistics on *")
         else {
             panic!()
         };
@@ -273,31 +300,44 @@ mod tests {
 
     #[test]
     fn datalog_query_rule_fact_negation_comparisons() {
-        let Stmt::Query(q) =
-            one("?- allowed(P, \"s3:PutObject\", R), account(P, A), resource_account(R, B), A != B.")
-        else {
+        let Stmt::Query(q) = one(
+            "?- allowed(P, \"s3:PutObject\", R), account(P, A), resource_account(R, B), A != B.",
+        ) else {
             panic!()
         };
         assert_eq!(q.body.len(), 4);
-        let Literal::Pos(a) = &q.body[0] else { panic!() };
+        let Literal::Pos(a) = &q.body[0] else {
+            panic!()
+        };
         assert_eq!(a.name.text, "allowed");
         assert!(matches!(&a.args[0], Term::Var(w) if w.text == "P"));
         assert!(matches!(&a.args[1], Term::Const(w) if w.text == "s3:PutObject" && w.quoted));
-        assert!(matches!(&q.body[3], Literal::Cmp(Term::Var(_), CmpOp::Ne, Term::Var(_), _)));
+        assert!(matches!(
+            &q.body[3],
+            Literal::Cmp(Term::Var(_), CmpOp::Ne, Term::Var(_), _)
+        ));
         let Stmt::Rule(r) = one("external_writers(P, R) :- allowed(P, \"s3:PutObject\", R), account(P, A), resource_account(R, B), A != B.") else {
             panic!()
         };
         assert_eq!(r.head.name.text, "external_writers");
         assert_eq!(r.body.len(), 4);
-        let Stmt::Query(q) = one("?- external_writers(P, _).") else { panic!() };
-        let Literal::Pos(a) = &q.body[0] else { panic!() };
+        let Stmt::Query(q) = one("?- external_writers(P, _).") else {
+            panic!()
+        };
+        let Literal::Pos(a) = &q.body[0] else {
+            panic!()
+        };
         assert!(matches!(a.args[1], Term::Wild(_)));
-        let Stmt::Rule(f) = one("trusted(\"111111111111\").") else { panic!() };
+        let Stmt::Rule(f) = one("trusted(\"111111111111\").") else {
+            panic!()
+        };
         assert!(f.body.is_empty());
         let Stmt::Rule(n) = one("lonely(R) :- principal(R, role), not assumable(R), R >= \"a\", R < z, R <= z, R > a, R = R.") else {
             panic!()
         };
-        assert!(matches!(&n.body[0], Literal::Pos(a) if matches!(&a.args[1], Term::Const(w) if w.text == "role" && !w.quoted)));
+        assert!(
+            matches!(&n.body[0], Literal::Pos(a) if matches!(&a.args[1], Term::Const(w) if w.text == "role" && !w.quoted))
+        );
         assert!(matches!(&n.body[1], Literal::Neg(_)));
         let ops: Vec<CmpOp> = n.body[2..]
             .iter()
@@ -307,7 +347,9 @@ mod tests {
             })
             .collect();
         assert_eq!(ops, [CmpOp::Ge, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Eq]);
-        let Stmt::Query(q) = one("?- allowed(P, \"kms:Decrypt\", R) with aws:SourceAccount = \"1\".") else {
+        let Stmt::Query(q) =
+            one("?- allowed(P, \"kms:Decrypt\", R) with aws:SourceAccount = \"1\".")
+        else {
             panic!()
         };
         assert_eq!(q.context.pairs.len(), 1);
@@ -325,7 +367,9 @@ mod tests {
             panic!()
         };
         assert!(matches!(&a.kind, AssertKind::Count(CmpOp::Le, n) if n.text == "3"));
-        let Stmt::Assert(a) = one("assert some: ?- principal(P, \"user\").") else { panic!() };
+        let Stmt::Assert(a) = one("assert some: ?- principal(P, \"user\").") else {
+            panic!()
+        };
         assert_eq!(a.kind, AssertKind::Some);
         assert!(matches!(*a.checked.stmt, Stmt::Query(_)));
     }
@@ -344,7 +388,12 @@ mod tests {
             "t:1:22: error: unexpected `arn:aws:s3:::x`: expected `on`\n 1 | who can s3:GetObject arn:aws:s3:::x\n   |                      ^^^^^^^^^^^^^^\n"
         );
         let e = err("can user/a pass");
-        assert!(e.contains("the query ends too early: expected a word (name, ARN, action, number or variable)"), "{e}");
+        assert!(
+            e.contains(
+                "the query ends too early: expected a word (name, ARN, action, number or variable)"
+            ),
+            "{e}"
+        );
         let e = err("who do");
         assert!(e.contains("unexpected `do`: expected `can`"), "{e}");
         let e = err("frobnicate everything");
@@ -356,7 +405,10 @@ mod tests {
         let e = err("?- principal(P, K)\nwho can a:b on *");
         assert!(e.starts_with("t:2:1: error: unexpected `who`: expected one of `,`, `.` or `with` (a Datalog query or rule ends with `.`)"), "{e}");
         let e = err("?- principal(P, K)");
-        assert!(e.contains("the query ends too early: expected one of `,`, `.` or `with`"), "{e}");
+        assert!(
+            e.contains("the query ends too early: expected one of `,`, `.` or `with`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -370,7 +422,10 @@ mod tests {
     #[test]
     fn error_count_not_a_number() {
         let e = err("assert count(who can reach *) <= many");
-        assert!(e.contains("`many` is not a count: expected a whole number such as 3"), "{e}");
+        assert!(
+            e.contains("`many` is not a count: expected a whole number such as 3"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -378,13 +433,22 @@ mod tests {
         let e = err("p(X, Y) :- principal(X, _).");
         assert!(e.contains("t:1:6: error: variable Y of the head does not occur in a positive atom of the body"), "{e}");
         let e = err("p(_) :- principal(X, _).");
-        assert!(e.contains("`_` cannot appear in the head of a rule: name the variable"), "{e}");
+        assert!(
+            e.contains("`_` cannot appear in the head of a rule: name the variable"),
+            "{e}"
+        );
         let e = err("?- principal(X, _), not account(X, A).");
-        assert!(e.contains("variable A must also occur in a positive atom of the body"), "{e}");
+        assert!(
+            e.contains("variable A must also occur in a positive atom of the body"),
+            "{e}"
+        );
         let e = err("?- principal(X, _), X != Y.");
         assert!(e.contains("variable Y must also occur"), "{e}");
         let e = err("?- principal(X, _), _ != X.");
-        assert!(e.contains("`_` cannot be compared: use a named variable"), "{e}");
+        assert!(
+            e.contains("`_` cannot be compared: use a named variable"),
+            "{e}"
+        );
         // An equality with something bound binds.
         assert!(parse("?- principal(X, _), Y = X, Z = \"a\", Z != Y.").is_ok());
     }
@@ -392,7 +456,9 @@ mod tests {
     #[test]
     fn incomplete_input_for_multi_line_rules() {
         assert!(is_incomplete("ext(P) :- allowed(P, \"s3:PutObject\", R),"));
-        assert!(is_incomplete("ext(P) :- allowed(P, \"s3:PutObject\", R)\n  "));
+        assert!(is_incomplete(
+            "ext(P) :- allowed(P, \"s3:PutObject\", R)\n  "
+        ));
         assert!(is_incomplete("who can"));
         assert!(!is_incomplete("ext(P) :- allowed(P, \"s3:PutObject\", R)."));
         assert!(!is_incomplete("who can s3:GetObject on *"));

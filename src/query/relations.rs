@@ -31,19 +31,59 @@ use crate::iam::{PrincipalRef, ResourceKind};
 use rustc_hash::FxHashMap;
 
 const RELATIONS: &[(&str, &[&str], &str)] = &[
-    ("principal", &["P", "Kind"], "the principals of the environment (Kind: user, role, root)"),
+    (
+        "principal",
+        &["P", "Kind"],
+        "the principals of the environment (Kind: user, role, root)",
+    ),
     ("account", &["P", "A"], "the account A of principal P"),
     ("env_account", &["A"], "the accounts of the environment"),
     ("in_org", &["A"], "accounts that belong to the organization"),
-    ("resource", &["R", "Type"], "resources; each bucket also gives its objects arn:aws:s3:::B/* (type s3-objects)"),
-    ("resource_account", &["R", "B"], "the account B that owns resource R"),
-    ("policy_names", &["R", "X", "Kind"], "principal X named by R's resource policy (Kind: account, arn, service, any, federated)"),
-    ("allowed", &["P", "A", "R"], "P may perform action A on resource R directly (decision allow)"),
-    ("conditional", &["P", "A", "R"], "the direct decision for P, A, R is conditional"),
-    ("reaches", &["P", "R"], "P can perform some action on R, directly or through a role chain"),
-    ("can_assume", &["P", "Role"], "P can assume Role (trust and identity allow, E7)"),
-    ("may_assume", &["P", "Role"], "P can assume Role, possibly only under conditions"),
-    ("can_pass", &["P", "Role", "S"], "P can pass Role to service S (iam:PassRole and trust, P9)"),
+    (
+        "resource",
+        &["R", "Type"],
+        "resources; each bucket also gives its objects arn:aws:s3:::B/* (type s3-objects)",
+    ),
+    (
+        "resource_account",
+        &["R", "B"],
+        "the account B that owns resource R",
+    ),
+    (
+        "policy_names",
+        &["R", "X", "Kind"],
+        "principal X named by R's resource policy (Kind: account, arn, service, any, federated)",
+    ),
+    (
+        "allowed",
+        &["P", "A", "R"],
+        "P may perform action A on resource R directly (decision allow)",
+    ),
+    (
+        "conditional",
+        &["P", "A", "R"],
+        "the direct decision for P, A, R is conditional",
+    ),
+    (
+        "reaches",
+        &["P", "R"],
+        "P can perform some action on R, directly or through a role chain",
+    ),
+    (
+        "can_assume",
+        &["P", "Role"],
+        "P can assume Role (trust and identity allow, E7)",
+    ),
+    (
+        "may_assume",
+        &["P", "Role"],
+        "P can assume Role, possibly only under conditions",
+    ),
+    (
+        "can_pass",
+        &["P", "Role", "S"],
+        "P can pass Role to service S (iam:PassRole and trust, P9)",
+    ),
 ];
 
 /// The engine-backed relations for one request context, with caches.
@@ -435,12 +475,16 @@ impl BaseRelations for EngineRelations<'_> {
                 for r in rs {
                     if !self.reach.contains_key(&r) {
                         let a = e.reach(&r, &self.ctx);
-                        self.reach
-                            .insert(r.clone(), a.principals.into_iter().map(|p| p.principal).collect());
+                        self.reach.insert(
+                            r.clone(),
+                            a.principals.into_iter().map(|p| p.principal).collect(),
+                        );
                     }
                     for p in &self.reach[&r] {
                         match (&want, &args[0]) {
-                            (Some(w), Some(given)) if w == p => v.push(vec![given.clone(), r.clone()]),
+                            (Some(w), Some(given)) if w == p => {
+                                v.push(vec![given.clone(), r.clone()])
+                            }
                             (None, _) => v.push(vec![p.clone(), r.clone()]),
                             _ => {}
                         }

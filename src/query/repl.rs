@@ -16,9 +16,7 @@ const KEYWORDS: &[&str] = &[
     "where", "and", "assert", "none", "some", "count",
 ];
 
-const COMMANDS: &[&str] = &[
-    ":help", ":load", ":env", ":relations", ":format", ":quit",
-];
+const COMMANDS: &[&str] = &[":help", ":load", ":env", ":relations", ":format", ":quit"];
 
 const HELP: &str = "Questions (add `with KEY = VALUE, ...` for request context):
   who can ACTION on RESOURCE          who can reach RESOURCE
@@ -60,8 +58,12 @@ pub fn completion_words(engine: &Engine, user_relations: &[String]) -> Vec<Strin
     for pid in engine.principal_ids() {
         let arn = &engine.principal(pid).arn;
         w.push(arn.clone());
-        if let Some((_, tail)) = arn.split_once(":user/").or(arn.split_once(":role/").map(|(a, b)| (a, b))) {
-            let kind = if arn.contains(":user/") { "user" } else { "role" };
+        if let Some((_, tail)) = arn.split_once(":user/").or(arn.split_once(":role/")) {
+            let kind = if arn.contains(":user/") {
+                "user"
+            } else {
+                "role"
+            };
             let name = tail.rsplit('/').next().unwrap_or(tail);
             w.push(format!("{kind}/{name}"));
         }
@@ -150,7 +152,9 @@ fn colour(s: String, on: bool) -> String {
         .iter()
         .find(|(w, _)| line.starts_with(w));
         match c {
-            Some((w, code)) => out.push_str(&format!("\x1b[1;{code}m{w}\x1b[0m{}", &line[w.len()..])),
+            Some((w, code)) => {
+                out.push_str(&format!("\x1b[1;{code}m{w}\x1b[0m{}", &line[w.len()..]))
+            }
             None => out.push_str(line),
         }
     }
@@ -177,13 +181,20 @@ impl Shell {
         }
         let t0 = std::time::Instant::now();
         let tty = self.tty;
-        let o = run_text_with(&mut self.session, "repl", text, self.format, &mut self.first, &mut |s| {
-            let mut s = colour(s, tty);
-            if !s.ends_with('\n') {
-                s.push('\n');
-            }
-            print!("{s}");
-        });
+        let o = run_text_with(
+            &mut self.session,
+            "repl",
+            text,
+            self.format,
+            &mut self.first,
+            &mut |s| {
+                let mut s = colour(s, tty);
+                if !s.ends_with('\n') {
+                    s.push('\n');
+                }
+                print!("{s}");
+            },
+        );
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
         if o.answered > 0 {
             if self.tty {
@@ -221,13 +232,20 @@ impl Shell {
             "load" => match std::fs::read_to_string(arg) {
                 Ok(text) => {
                     let tty = self.tty;
-                    run_text_with(&mut self.session, arg, &text, self.format, &mut self.first, &mut |s| {
-                        let mut s = colour(s, tty);
-                        if !s.ends_with('\n') {
-                            s.push('\n');
-                        }
-                        print!("{s}");
-                    });
+                    run_text_with(
+                        &mut self.session,
+                        arg,
+                        &text,
+                        self.format,
+                        &mut self.first,
+                        &mut |s| {
+                            let mut s = colour(s, tty);
+                            if !s.ends_with('\n') {
+                                s.push('\n');
+                            }
+                            print!("{s}");
+                        },
+                    );
                 }
                 Err(e) => eprintln!("error: cannot read {arg}: {e}"),
             },
@@ -306,7 +324,10 @@ fn interactive(mut shell: Shell) -> i32 {
     if let Some(h) = &hist {
         let _ = rl.load_history(h);
     }
-    println!("iamdl query shell on {} — :help for help, Ctrl-D to quit", shell.session.engine.env.root);
+    println!(
+        "iamdl query shell on {} — :help for help, Ctrl-D to quit",
+        shell.session.engine.env.root
+    );
     loop {
         match rl.readline("iamdl> ") {
             Ok(line) => {
@@ -330,7 +351,9 @@ fn interactive(mut shell: Shell) -> i32 {
                     .map(|(n, _)| n)
                     .collect();
                 if let Some(h) = rl.helper_mut() {
-                    if line.trim_start().starts_with(":env") || !users.iter().all(|u| h.words.contains(u)) {
+                    if line.trim_start().starts_with(":env")
+                        || !users.iter().all(|u| h.words.contains(u))
+                    {
                         h.words = completion_words(&shell.session.engine, &users);
                     }
                 }
