@@ -504,3 +504,40 @@ fn repl_under_a_pty_completes_and_remembers() {
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn repl_commands_over_stdin() {
+    let input = ":relations\n:format csv\n:env facts/examples/01-transcribe-passrole/env\n\
+can role/lambda-exec pass role/transcribe-data to transcribe.amazonaws.com\n\
+:env facts/examples/02-serverless-default-role/env\n:format table\n:load tests/golden/examples-02.q\n\
+:nope\n:help\n:quit\nwho can s3:GetObject on *\n";
+    let mut child = bin()
+        .args(["repl", "--env", "facts/examples/query-demo/env"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stdout.contains("reaches(P, R)  P can perform some action on R"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("environment facts/examples/01-transcribe-passrole/env loaded"));
+    assert!(stdout.contains("principal,role,service,decision\narn:aws:iam::111111111111:role/lambda-exec,arn:aws:iam::111111111111:role/transcribe-data,transcribe.amazonaws.com,allow\n"), "{stdout}");
+    let golden = std::fs::read_to_string(root().join("tests/golden/examples-02.out")).unwrap();
+    assert!(stdout.contains(&golden), "{stdout}");
+    assert!(stderr.contains("unknown command `:nope`"), "{stderr}");
+    assert!(stdout.contains("who can ACTION on RESOURCE"), "help text");
+    // Nothing after :quit runs; no colours when piped.
+    assert!(!stdout.contains("principal(s) can s3:GetObject"));
+    assert!(!stdout.contains('\x1b'));
+}

@@ -364,3 +364,54 @@ fn interactive(mut shell: Shell) -> i32 {
     }
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completes_keywords_relations_principals_actions_and_arns() {
+        let path = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/facts/examples/query-demo/env"
+        ));
+        let env = crate::input::load(&path, &Default::default()).unwrap();
+        let engine = Engine::new(env);
+        let words = completion_words(&engine, &["external_writers".to_string()]);
+        let c = |line: &str| complete(&words, line, line.len());
+        assert_eq!(
+            c("wh"),
+            (
+                0,
+                ["what", "where", "who", "why"].map(String::from).to_vec()
+            )
+        );
+        assert_eq!(c("?- allo").1, ["allowed"]);
+        assert_eq!(c("?- exte").1, ["external_writers"]);
+        assert_eq!(c("can role/ops").1, ["role/ops"]);
+        assert_eq!(c("can user/al").0, 4);
+        assert!(c("who can s3:GetObjectA")
+            .1
+            .contains(&"s3:GetObjectAcl".to_string()));
+        assert_eq!(
+            c("who can reach arn:aws:s3:::rep").1,
+            ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"]
+        );
+        assert_eq!(c(":rel").1, [":relations"]);
+        assert_eq!(
+            c("?- allowed(\"arn:aws:kms").1,
+            ["arn:aws:kms:eu-west-1:111111111111:key/abcd"]
+        );
+        assert!(c("who can ").1.is_empty());
+    }
+
+    #[test]
+    fn history_file_location() {
+        // IAMDL_HISTORY is the override the tests use; without it XDG_STATE_HOME or ~/.local/state.
+        if let Some(p) = std::env::var_os("IAMDL_HISTORY") {
+            assert_eq!(history_path(), Some(PathBuf::from(p)));
+        } else if let Some(p) = history_path() {
+            assert!(p.ends_with("iamdl/history"), "{}", p.display());
+        }
+    }
+}
