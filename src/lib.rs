@@ -13,3 +13,4 @@ pub mod input;
 pub mod query;
 pub mod reference;
 pub mod rules;
+pub mod triage;

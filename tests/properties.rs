@@ -228,16 +228,11 @@ fn principals() -> Vec<Value> {
         json!({"AWS": "arn:aws:iam::222222222222:user/u1"}),
         json!({"AWS": "arn:aws:sts::111111111111:assumed-role/r0/s1"}),
         json!({"Service": "lambda.amazonaws.com"}),
-        // KNOWN ENGINE BUG: one statement naming both role r0 (entity strength, certain) and
-        // the session r0/s1 (session strength, uncertain when the question gives no session
-        // name) keeps only the certain, weaker match; with a boundary that does not allow the
-        // action the engine then answers Deny where C14 requires Conditional. Until fixed, the
-        // session is listed next to a user instead. See `role_and_session_in_one_statement`.
-        if all_cases() {
-            json!({"AWS": ["arn:aws:iam::111111111111:role/r0", "arn:aws:sts::111111111111:assumed-role/r0/s1"]})
-        } else {
-            json!({"AWS": ["arn:aws:iam::111111111111:user/u0", "arn:aws:sts::111111111111:assumed-role/r0/s1"]})
-        },
+        // One statement naming both role r0 (entity strength, certain) and the session r0/s1
+        // (session strength, uncertain without a session name): C14, see
+        // `role_and_session_in_one_statement`.
+        json!({"AWS": ["arn:aws:iam::111111111111:role/r0", "arn:aws:sts::111111111111:assumed-role/r0/s1"]}),
+        json!({"AWS": ["arn:aws:iam::111111111111:user/u0", "arn:aws:sts::111111111111:assumed-role/r0/s1"]}),
         json!({"AWS": [A, "arn:aws:iam::111111111111:user/u2"]}),
     ]
 }
@@ -280,26 +275,11 @@ fn id_stmt() -> impl Strategy<Value = Value> {
 
 /// Principal or NotPrincipal (only with Deny and an object principal).
 fn principal_el(allow: bool, not: bool, p: Value) -> (&'static str, Value) {
-    if !allow && not && p.is_object() && (all_cases() || not_principal_safe(&p)) {
+    if !allow && not && p.is_object() {
         ("NotPrincipal", p)
     } else {
         ("Principal", p)
     }
-}
-
-/// Set `IAMDL_PROPS_ALL=1` to lift the generator constraints that avoid known engine bugs.
-fn all_cases() -> bool {
-    std::env::var_os("IAMDL_PROPS_ALL").is_some()
-}
-
-// KNOWN ENGINE BUG: M11 says a `Deny` with `NotPrincipal` still applies when only some of the
-// caller's candidates (M10: user ARN + account; session ARN + role ARN + account) are listed;
-// the engine (`principal_tri` in src/engine/matching.rs) excludes the caller as soon as one
-// candidate is listed. Until that is fixed, `NotPrincipal` lists only values that name every
-// candidate of a caller or none: a service principal, or everyone. See
-// `not_principal_listing_only_the_session_still_denies` below.
-fn not_principal_safe(p: &Value) -> bool {
-    p.get("Service").is_some() || p.get("AWS") == Some(&s("*"))
 }
 
 fn bucket_stmt_of(
@@ -374,24 +354,13 @@ fn scp_deny() -> impl Strategy<Value = Value> {
 }
 
 fn rcp_deny() -> impl Strategy<Value = Value> {
-    // KNOWN ENGINE BUG: E7 says the RCPs of the role's account apply to sts:AssumeRole* (STS
-    // is an RCP service); the engine decides RCP applicability from the service of the
-    // resource ARN (`iam`, not an RCP service) and so ignores RCPs for role assumption. Until
-    // that is fixed, generated RCPs do not name sts:AssumeRole. See
-    // `rcp_deny_applies_to_assume_role` below.
-    let actions = if all_cases() {
-        vec![
-            ("Action", json!(["s3:*", "sts:AssumeRole", "kms:*"])),
-            ("Action", s("s3:PutObject")),
-            ("Action", s("sts:AssumeRole")),
-        ]
-    } else {
-        vec![
-            ("Action", json!(["s3:*", "kms:*"])),
-            ("Action", s("s3:PutObject")),
-            ("Action", s("kms:Decrypt")),
-        ]
-    };
+    // E7: the RCPs of the role's account apply to sts:AssumeRole* (STS is an RCP service).
+    let actions = vec![
+        ("Action", json!(["s3:*", "sts:AssumeRole", "kms:*"])),
+        ("Action", s("s3:PutObject")),
+        ("Action", s("sts:AssumeRole")),
+        ("Action", s("kms:Decrypt")),
+    ];
     let conds = vec![
         None,
         Some(json!({"StringNotEqualsIfExists": {"aws:PrincipalAccount": A}})),
@@ -454,10 +423,7 @@ fn org_gen() -> impl Strategy<Value = Org> {
             b_in_ou,
             allow_list_at,
             scp_denies,
-            // KNOWN ENGINE BUG (E7, see `rcp_deny`): a level whose RCPs lack an allow would
-            // deny sts:AssumeRole too, which the engine misses; keep RCPFullAWSAccess
-            // everywhere unless asked for all cases.
-            rcp: rcp.map(|(full, denies)| (full || !all_cases(), denies)),
+            rcp,
         })
 }
 
@@ -1151,6 +1117,46 @@ proptest! {
         prop_assert!(bad.is_empty(), "{} disagreement(s):\n{}\ncontext: {:?}\nenvironment:\n{}", bad.len(), bad.join("\n"), contexts()[m.context], dump(&fs));
     }
 
+    /// a'. The grouped decision of many actions at once (reach) equals deciding each action
+    /// separately, for every caller, on the bucket, its objects and the key.
+    #[test]
+    fn grouped_actions_agree_with_single_actions(m in model()) {
+        use iamdl::engine::whocan::Node;
+        let (engine, fs) = engine_for(&m, 0);
+        let mut callers: Vec<Node> = engine.principal_ids().map(Node::P).collect();
+        callers.push(Node::Anonymous);
+        callers.push(Node::Service("lambda.amazonaws.com".into()));
+        let ctx = UserContext::default();
+        let mut targets: Vec<Target> = engine
+            .env
+            .resources
+            .iter()
+            .filter(|r| r.arn.starts_with("arn:aws:s3:::") || r.arn.contains(":key/"))
+            .map(|r| Target::Exact(r.arn.clone()))
+            .collect();
+        targets.push(Target::Exact("arn:aws:s3:::b1/x".into()));
+        targets.push(Target::Set("arn:aws:s3:::b1/*".into()));
+        let mut bad = Vec::new();
+        for t in &targets {
+            let probe = t.text().replace('*', "x");
+            let names: Vec<String> = engine.catalog.actions_on(&probe).iter().map(|a| a.full_name()).collect();
+            if names.is_empty() {
+                continue;
+            }
+            let grouped = engine.decide_classes(&callers, &names, t, &ctx);
+            for (k, a) in names.iter().enumerate() {
+                let single = engine.decide_many(&callers, a, t, &ctx, None);
+                for (j, d) in single.iter().enumerate() {
+                    let g = &grouped[k][j];
+                    if g.decision != d.decision || g.conditions != d.conditions {
+                        bad.push(format!("{a} on {} for {:?}: grouped {:?} {:?}, single {:?} {:?}", t.text(), callers[j], g.decision, g.conditions, d.decision, d.conditions));
+                    }
+                }
+            }
+        }
+        prop_assert!(bad.is_empty(), "{} disagreement(s):\n{}\nenvironment:\n{}", bad.len(), bad.iter().take(10).cloned().collect::<Vec<_>>().join("\n"), dump(&fs));
+    }
+
     /// b. Adding an Allow statement never lowers an answer.
     #[test]
     fn adding_allow_is_monotone(m in model(), place in place(), st in extra(true)) {
@@ -1553,12 +1559,11 @@ fn trust_naming_account_root() {
     );
 }
 
-/// KNOWN ENGINE BUG (M11): `Deny NotPrincipal [session s1]` + `Allow Principal *` on b1. The
+/// Regression (fixed engine bug, M11): `Deny NotPrincipal [session s1]` + `Allow Principal *` on b1. The
 /// session's role and account candidates are not listed, so the deny still applies (M11:
 /// "if only the session is listed, the role or account candidate still falls outside L and
-/// the deny can still apply"). The engine answers Allow. Run with `--ignored` once fixed.
+/// the deny can still apply"). The engine used to answer Allow.
 #[test]
-#[ignore = "KNOWN ENGINE BUG: NotPrincipal excludes a caller when only one of its M10 candidates is listed (M11)"]
 fn not_principal_listing_only_the_session_still_denies() {
     let mut m = Model::empty(false);
     m.ent(1);
@@ -1604,12 +1609,11 @@ fn not_principal_listing_only_the_session_still_denies() {
     );
 }
 
-/// KNOWN ENGINE BUG (E7): an RCP at the organization root denies sts:AssumeRole; the trust
+/// Regression (fixed engine bug, E7): an RCP at the organization root denies sts:AssumeRole; the trust
 /// policy of r0 allows everyone. E7: "RCPs of the role's account apply (STS is an RCP
-/// service)", so the deny applies. The engine answers Allow (it asks whether `iam`, the
-/// service of the role ARN, supports RCPs). Run with `--ignored` once fixed.
+/// service)", so the deny applies. The engine used to answer Allow (it asked whether
+/// `iam`, the service of the role ARN, supports RCPs).
 #[test]
-#[ignore = "KNOWN ENGINE BUG: RCPs are not applied to sts:AssumeRole on a role (E7)"]
 fn rcp_deny_applies_to_assume_role() {
     let mut m = Model::empty(false);
     m.ent(0).policies.push(IdPolicy {
@@ -1641,13 +1645,12 @@ fn rcp_deny_applies_to_assume_role() {
     );
 }
 
-/// KNOWN ENGINE BUG (M10, M12, C14): the bucket policy names `[role/r0, assumed-role/r0/s1]`
+/// Regression (fixed engine bug, M10, M12, C14): the bucket policy names `[role/r0, assumed-role/r0/s1]`
 /// in one statement; r0's boundary allows nothing in S3. Asked about r0 without a session name,
 /// the grant may be the session-strength one (V22: not limited by the boundary) — the answer
-/// must be Conditional, never a firm Deny (C14). The engine keeps only the certain role-strength
-/// match of the statement, which the boundary blocks, and answers Deny.
+/// must be Conditional, never a firm Deny (C14). The engine used to keep only the certain
+/// role-strength match of the statement, which the boundary blocks, and answered Deny.
 #[test]
-#[ignore = "KNOWN ENGINE BUG: a certain weaker principal match hides an uncertain stronger one in the same statement (C14)"]
 fn role_and_session_in_one_statement() {
     let mut m = Model::empty(false);
     m.ent(1).boundary = Some(vec![allow_stmt("ec2:*", "*")]);

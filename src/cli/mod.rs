@@ -4,6 +4,7 @@
 pub mod facts_dump;
 pub mod query;
 pub mod render;
+pub mod triage;
 
 use crate::engine::request::{Request, Target, UserContext};
 use crate::engine::Engine;
@@ -147,6 +148,10 @@ pub enum Command {
         /// Service principal, e.g. transcribe.amazonaws.com.
         service: String,
     },
+    /// Explain a pasted AccessDenied message: reproduce it, name the cause, propose the least-privilege fix and re-run with it.
+    ExplainError(triage::ExplainErrorArgs),
+    /// What PRINCIPAL needs for ACTION on RESOURCE (PassRole and trust, function policies, both sides, key policies), each marked met or missing with its fix.
+    Needs(triage::NeedsArgs),
     /// Dump the compiled facts as tab-separated .facts files (Soufflé's format), one per relation.
     Facts {
         /// Environment options.
@@ -366,6 +371,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Query { args, text } => query::query(&args, &text),
         Command::Run { args, files } => query::run_files(&args, &files),
         Command::Repl { args } => query::repl(&args),
+        Command::ExplainError(a) => triage::explain_error(a),
+        Command::Needs(a) => triage::needs(a),
         Command::Facts { env, out } => {
             let engine = match load_env(&env) {
                 Ok(e) => e,

@@ -136,9 +136,41 @@ pub fn answer(a: &Answer, f: Format) -> String {
             for n in &a.notes {
                 s.push_str(&format!("  note: {n}\n"));
             }
+            s.push_str("  proof:\n");
+            s.push_str(&proof_tree(a));
             s
         }
     }
+}
+
+/// Renders the proof tree of an answer as an indented tree (children below their claim).
+pub fn proof_tree(a: &Answer) -> String {
+    proof_node_tree(&a.proof)
+}
+
+/// Renders a proof tree (of an answer, or of a role chain) indented by four spaces.
+pub fn proof_node_tree(root: &ProofNode) -> String {
+    fn walk(n: &ProofNode, prefix: &str, last: bool, top: bool, out: &mut String) {
+        let (mark, cont) = if top {
+            ("", "")
+        } else if last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
+        out.push_str(&format!("{prefix}{mark}{}", n.claim));
+        if let Some(f) = &n.file {
+            out.push_str(&format!("  [{f}]"));
+        }
+        out.push('\n');
+        let next = format!("{prefix}{cont}");
+        for (i, c) in n.children.iter().enumerate() {
+            walk(c, &next, i + 1 == n.children.len(), false, out);
+        }
+    }
+    let mut out = String::new();
+    walk(root, "    ", true, true, &mut out);
+    out
 }
 
 /// Renders a `who-can` / `reach` answer.

@@ -93,6 +93,126 @@ pub struct Answer {
     /// Remarks: unverified rules applied (`[U]`), skipped documents, special cases.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The proof as a tree: what allowed (statements by layer, no matching deny), what denied
+    /// (blame per layer with its statements), or which residual conditions decide.
+    pub proof: ProofNode,
+}
+
+/// A node of a proof tree: a claim, the statement that supports it (when it is one), and the
+/// claims it rests on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProofNode {
+    /// What this node asserts, in words.
+    pub claim: String,
+    /// The layer, in AWS's words, when the node is about one layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// The policy (ARN or description) of a statement node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// The file and JSON path of that policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The Sid or `#index` of a statement node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// Sub-proofs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ProofNode>,
+}
+
+impl ProofNode {
+    /// A node with only a claim.
+    pub fn leaf(claim: impl Into<String>) -> ProofNode {
+        ProofNode {
+            claim: claim.into(),
+            ..ProofNode::default()
+        }
+    }
+
+    /// A statement node for a reason.
+    pub fn of_reason(r: &Reason) -> ProofNode {
+        let mut claim = format!("{} statement {} of {}", r.effect, r.statement, r.policy);
+        if r.conditional {
+            claim.push_str(&format!(" (only if {})", r.conditions.join(" and ")));
+        }
+        ProofNode {
+            claim,
+            layer: Some(r.layer.clone()),
+            policy: Some(r.policy.clone()),
+            file: Some(r.file.clone()),
+            statement: Some(r.statement.clone()),
+            children: vec![],
+        }
+    }
+}
+
+impl Answer {
+    /// Builds the proof tree of this answer from its reasons, blame and residual conditions:
+    /// allow → the allowing statements grouped by layer and the absence of a matching deny;
+    /// deny → every failing layer (X7 order) with its statements; conditional → each residual
+    /// condition with the statement it came from.
+    pub fn build_proof(&self) -> ProofNode {
+        let mut root = ProofNode::leaf(format!(
+            "{} {} {} on {}",
+            self.decision.as_str().to_uppercase(),
+            self.principal,
+            self.action,
+            self.resource
+        ));
+        let allows: Vec<&Reason> = self
+            .reasons
+            .iter()
+            .filter(|r| r.effect == "Allow")
+            .collect();
+        let denies: Vec<&Reason> = self.reasons.iter().filter(|r| r.effect == "Deny").collect();
+        if !allows.is_empty() {
+            let mut layers: Vec<String> = allows.iter().map(|r| r.layer.clone()).collect();
+            layers.dedup();
+            layers.sort();
+            layers.dedup();
+            let mut node = ProofNode::leaf(if self.decision == Decision::Allow {
+                "allowed by"
+            } else {
+                "matching Allow statements (not enough on their own)"
+            });
+            for l in layers {
+                let article = if l.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                let mut ln = ProofNode::leaf(format!("{article} {l} allows it"));
+                ln.layer = Some(l.clone());
+                ln.children = allows
+                    .iter()
+                    .filter(|r| r.layer == l)
+                    .map(|r| ProofNode::of_reason(r))
+                    .collect();
+                node.children.push(ln);
+            }
+            root.children.push(node);
+        }
+        if denies.is_empty() {
+            root.children
+                .push(ProofNode::leaf("no Deny statement matches the request"));
+        }
+        for b in &self.blame {
+            let mut bn = ProofNode::leaf(format!("denied [{}] {}", b.layer, b.message));
+            bn.layer = Some(b.layer.clone());
+            bn.children = b.policies.iter().map(ProofNode::of_reason).collect();
+            root.children.push(bn);
+        }
+        if !self.conditions.is_empty() {
+            let mut cn = ProofNode::leaf("depends on request context");
+            cn.children = self.conditions.iter().map(ProofNode::leaf).collect();
+            root.children.push(cn);
+        }
+        for n in &self.notes {
+            root.children.push(ProofNode::leaf(format!("note: {n}")));
+        }
+        root
+    }
 }
 
 /// One principal in a `who-can` / `reach` answer.

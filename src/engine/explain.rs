@@ -124,7 +124,7 @@ impl Engine {
         } else {
             self.blame(req, facts, hits, info, c)
         };
-        Answer {
+        let mut a = Answer {
             principal: self.caller_name(&req.caller),
             action: req.action.clone(),
             resource: req.target.text().to_string(),
@@ -133,6 +133,76 @@ impl Engine {
             reasons,
             blame,
             notes,
+            proof: ProofNode::default(),
+        };
+        a.proof = a.build_proof();
+        self.add_guardrail_proof(&mut a.proof, req, info, hits);
+        a
+    }
+
+    /// Adds to a proof the SCP / RCP statements that allowed at each level (E3 steps 2–3):
+    /// the answer's reasons leave guardrail allows out, a proof names them.
+    fn add_guardrail_proof(
+        &self,
+        proof: &mut ProofNode,
+        req: &Request,
+        info: &ResourceInfo,
+        hits: &[StmtHit],
+    ) {
+        let caller_account = match &req.caller {
+            Caller::Entity { pid, .. } => Some(self.principal(*pid).account.clone()),
+            _ => None,
+        };
+        for (l, what, account) in [
+            (
+                layer::SCP,
+                "service control policies that allow it, by level (E3)",
+                caller_account,
+            ),
+            (
+                layer::RCP,
+                "resource control policies that allow it, by level (E3)",
+                info.account.clone(),
+            ),
+        ] {
+            let path = match (&self.env.org, &account) {
+                (Some(org), Some(a)) => org.path_of(a),
+                _ => Vec::new(),
+            };
+            let mut levels: Vec<u8> = hits
+                .iter()
+                .filter(|h| h.layer == l && h.effect == effect::ALLOW)
+                .map(|h| h.level)
+                .collect();
+            levels.sort_unstable();
+            levels.dedup();
+            if levels.is_empty() {
+                continue;
+            }
+            let mut node = ProofNode::leaf(what);
+            node.layer = Some(layer_name(l).to_string());
+            for lv in levels {
+                let name = path
+                    .get(lv as usize)
+                    .cloned()
+                    .unwrap_or_else(|| format!("level {lv}"));
+                let mut ln = ProofNode::leaf(format!("at {name}"));
+                ln.children = hits
+                    .iter()
+                    .filter(|h| h.layer == l && h.effect == effect::ALLOW && h.level == lv)
+                    .map(|h| ProofNode::of_reason(&self.reason(h)))
+                    .collect();
+                node.children.push(ln);
+            }
+            // Before the "no Deny" / blame nodes, after the allowing layers.
+            let at = proof
+                .children
+                .iter()
+                .position(|c| {
+                    !c.claim.starts_with("allowed by") && !c.claim.starts_with("matching Allow")
+                })
+                .unwrap_or(proof.children.len());
+            proof.children.insert(at, node);
         }
     }
 

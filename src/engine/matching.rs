@@ -90,6 +90,8 @@ struct StmtMatch {
     tri: Tri,
     strength: u8,
     residual: Vec<String>,
+    /// A stronger, uncertain principal match of the same statement (C14).
+    alt_strength: Option<u8>,
 }
 
 impl Engine {
@@ -291,7 +293,9 @@ impl Engine {
             self.apply_block_public_access(req, &info, &mut hits);
         }
         let aws_managed_key = resource.is_some_and(|r| r.aws_managed_key);
-        if !slr && !aws_managed_key && self.catalog.rcp_supported(&info.service) {
+        // RCPs bind by the action's service (E7: sts:AssumeRole on an `iam` role ARN is an STS call).
+        let action_service = action_lc.split(':').next().unwrap_or("");
+        if !slr && !aws_managed_key && self.catalog.rcp_supported(action_service) {
             if let Some(acct) = &info.account {
                 if let Some(levels) = self.rcp_levels(acct) {
                     for pols in levels {
@@ -382,6 +386,20 @@ impl Engine {
             let st = &p.statements[i];
             let deny = st.effect == Effect::Deny;
             if let Some(m) = self.statement_match(p, st, req, deny, ctx) {
+                if let (Some(alt), true) = (m.alt_strength, lay == layer::RES) {
+                    let mut residual = m.residual.clone();
+                    residual.push("the principal matches (session name unknown)".into());
+                    out.push(StmtHit {
+                        policy: pol,
+                        stmt: i as u32,
+                        layer: lay,
+                        level,
+                        effect: effect::ALLOW,
+                        strength: alt,
+                        firm: false,
+                        residual,
+                    });
+                }
                 out.push(StmtHit {
                     policy: pol,
                     stmt: i as u32,
@@ -426,8 +444,15 @@ impl Engine {
             tri = tri.and(t);
         }
         let mut strength_code = strength::NONE;
+        let mut alt_strength = None;
         if let Some(pr) = &st.principal {
-            let (t, s) = self.principal_tri(pr, req, deny);
+            let (t, s) = if pr.negated || deny {
+                self.principal_tri(pr, req, deny)
+            } else {
+                let (best, alt) = self.principal_matches(pr, req);
+                alt_strength = alt;
+                best
+            };
             if t == Tri::False {
                 return None;
             }
@@ -454,6 +479,7 @@ impl Engine {
             tri,
             strength: strength_code,
             residual,
+            alt_strength,
         })
     }
 
@@ -464,9 +490,27 @@ impl Engine {
         req: &Request,
         deny: bool,
     ) -> (Tri, u8) {
+        if pr.negated {
+            return self.not_principal_tri(pr, req, deny);
+        }
+        self.principal_matches(pr, req).0
+    }
+
+    /// The best match of a `Principal` element and, when an uncertain match (a session of
+    /// unknown name) is stronger than the best certain one, that stronger strength too (C14:
+    /// both must be kept — the uncertain one may grant more, M12).
+    fn principal_matches(
+        &self,
+        pr: &Negatable<Vec<PrincipalRef>>,
+        req: &Request,
+    ) -> ((Tri, u8), Option<u8>) {
         let mut best: (Tri, u8) = (Tri::False, strength::NONE);
+        let mut strongest_unknown: Option<u8> = None;
         for r in &pr.items {
             let (t, s) = self.one_principal(r, req);
+            if t == Tri::Unknown && strongest_unknown.is_none_or(|u| s < u) {
+                strongest_unknown = Some(s);
+            }
             let better = match (best.0, t) {
                 (_, Tri::False) => false,
                 (Tri::False, _) => true,
@@ -478,11 +522,19 @@ impl Engine {
                 best = (t, s);
             }
         }
-        if !pr.negated {
-            return best;
-        }
-        // M11: NotPrincipal matches when the caller is not listed. A Deny with NotPrincipal
-        // always applies to users and roles with a permissions boundary (T20).
+        let alt = strongest_unknown.filter(|&u| best.0 == Tri::True && u < best.1);
+        (best, alt)
+    }
+
+    /// M11: `NotPrincipal: L` matches when SOME M10 candidate of the caller (session, role,
+    /// user, account, service) is not listed in `L`; a `Deny` with `NotPrincipal` always
+    /// applies to users and roles with a permissions boundary (T20).
+    fn not_principal_tri(
+        &self,
+        pr: &Negatable<Vec<PrincipalRef>>,
+        req: &Request,
+        deny: bool,
+    ) -> (Tri, u8) {
         if deny {
             if let Caller::Entity { pid, .. } = &req.caller {
                 if self.boundary(*pid).is_some() {
@@ -490,7 +542,39 @@ impl Engine {
                 }
             }
         }
-        (best.0.not(), strength::PUBLIC)
+        // The candidates, by the strength with which a reference naming them matches (M10).
+        let candidates: &[u8] = match &req.caller {
+            Caller::Entity { pid, .. } => match self.principal(*pid).kind {
+                PrincipalKind::User(_) => &[strength::USER, strength::ACCOUNT],
+                PrincipalKind::Role(_) => &[strength::SESSION, strength::ENTITY, strength::ACCOUNT],
+                PrincipalKind::Root => &[strength::ACCOUNT],
+            },
+            Caller::Service(_) => &[strength::SERVICE],
+            Caller::Anonymous => &[],
+        };
+        let listed = |cand: u8| {
+            pr.items.iter().fold(Tri::False, |acc, r| {
+                let (t, s) = self.one_principal(r, req);
+                if s == cand || s == strength::PUBLIC {
+                    acc.or(t)
+                } else {
+                    acc
+                }
+            })
+        };
+        let applies = if candidates.is_empty() {
+            // Anonymous: excluded only by "*".
+            if pr.items.contains(&PrincipalRef::Any) {
+                Tri::False
+            } else {
+                Tri::True
+            }
+        } else {
+            candidates
+                .iter()
+                .fold(Tri::False, |acc, &c| acc.or(listed(c).not()))
+        };
+        (applies, strength::PUBLIC)
     }
 
     fn one_principal(&self, r: &PrincipalRef, req: &Request) -> (Tri, u8) {
@@ -512,9 +596,13 @@ impl Engine {
                             return (Tri::True, strength::ENTITY);
                         }
                         let role = &self.env.roles[ri as usize];
-                        let prefix =
-                            format!("arn:aws:sts::{}:assumed-role/{}/", role.account, role.name);
-                        match x.strip_prefix(&prefix) {
+                        let session_of_role = x
+                            .strip_prefix("arn:aws:sts::")
+                            .and_then(|r| r.strip_prefix(role.account.as_str()))
+                            .and_then(|r| r.strip_prefix(":assumed-role/"))
+                            .and_then(|r| r.strip_prefix(role.name.as_str()))
+                            .and_then(|r| r.strip_prefix('/'));
+                        match session_of_role {
                             Some(s) => match session {
                                 Some(mine) if mine == s => (Tri::True, strength::SESSION),
                                 Some(_) => (Tri::False, strength::NONE),
@@ -601,9 +689,20 @@ impl ActionIndex {
 pub struct ActionCache {
     action: std::cell::RefCell<String>,
     map: std::cell::RefCell<rustc_hash::FxHashMap<PolicyId, std::rc::Rc<[u32]>>>,
+    /// When set, statements matching ANY of these (lower-case, same-service) actions are
+    /// returned whatever action is asked: one matching pass serves a set of actions (reach).
+    any_of: Option<Vec<String>>,
 }
 
 impl ActionCache {
+    /// A cache that selects the statements naming any of `actions` (one service).
+    pub fn any_of(actions: &[String]) -> ActionCache {
+        ActionCache {
+            any_of: Some(actions.iter().map(|a| a.to_ascii_lowercase()).collect()),
+            ..ActionCache::default()
+        }
+    }
+
     /// Statements of `pol` whose action element matches `action_lc` (lower-case).
     pub fn statements_for(
         &self,
@@ -615,7 +714,7 @@ impl ActionCache {
     }
 
     fn statements(&self, engine: &Engine, pol: PolicyId, action_lc: &str) -> std::rc::Rc<[u32]> {
-        if *self.action.borrow() != action_lc {
+        if self.any_of.is_none() && *self.action.borrow() != action_lc {
             self.map.borrow_mut().clear();
             *self.action.borrow_mut() = action_lc.to_string();
         }
@@ -628,7 +727,13 @@ impl ActionCache {
             .action_index(pol)
             .candidates(svc)
             .into_iter()
-            .filter(|&i| action_in(&p.statements[i as usize], action_lc))
+            .filter(|&i| {
+                let st = &p.statements[i as usize];
+                match &self.any_of {
+                    Some(all) => all.iter().any(|a| action_in(st, a)),
+                    None => action_in(st, action_lc),
+                }
+            })
             .collect();
         self.map.borrow_mut().insert(pol, v.clone());
         v

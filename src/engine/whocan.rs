@@ -87,27 +87,48 @@ impl Engine {
         ctx: &UserContext,
         passed_to_service: Option<&str>,
     ) -> Vec<Direct> {
+        let cache = super::matching::ActionCache::default();
+        let pairs: Vec<(&Node, &Target)> = callers.iter().map(|n| (n, target)).collect();
+        self.decide_pairs(&pairs, action, ctx, passed_to_service, &cache)
+    }
+
+    /// Decides `action` for each (caller, target) pair with one shared cache of action
+    /// matches and one run of the decision program over the deduplicated fact sets.
+    fn decide_pairs(
+        &self,
+        pairs: &[(&Node, &Target)],
+        action: &str,
+        ctx: &UserContext,
+        passed_to_service: Option<&str>,
+        cache: &super::matching::ActionCache,
+    ) -> Vec<Direct> {
         let mut uniq: FxHashMap<RequestFacts, u32> = FxHashMap::default();
         let mut batch: Vec<RequestFacts> = Vec::new();
-        let mut per: Vec<(u32, Vec<super::matching::StmtHit>)> = Vec::with_capacity(callers.len());
-        let cache = super::matching::ActionCache::default();
+        let mut per: Vec<(u32, Vec<super::matching::StmtHit>)> = Vec::with_capacity(pairs.len());
         let mut req = Request {
             caller: Caller::Anonymous,
             action: action.to_string(),
-            target: target.clone(),
+            target: Target::Exact(String::new()),
             context: ctx.clone(),
             session_policies: None,
         };
-        for n in callers {
+        for (n, t) in pairs {
             req.caller = self.node_caller(n);
-            let (facts, hits, _) = self.request_facts_with(&req, passed_to_service, &cache);
+            if req.target != **t {
+                req.target = (*t).clone();
+            }
+            let (facts, hits, _) = self.request_facts_with(&req, passed_to_service, cache);
             // Residuals are rendered only for callers whose answer turns out conditional.
             let residual: Vec<super::matching::StmtHit> =
                 hits.into_iter().filter(|h| !h.firm).collect();
-            let id = *uniq.entry(facts.clone()).or_insert_with(|| {
-                batch.push(facts);
-                (batch.len() - 1) as u32
-            });
+            let id = match uniq.get(&facts) {
+                Some(&id) => id,
+                None => {
+                    batch.push(facts.clone());
+                    uniq.insert(facts, (batch.len() - 1) as u32);
+                    (batch.len() - 1) as u32
+                }
+            };
             per.push((id, residual));
         }
         let concl = decide(&batch);
@@ -125,6 +146,208 @@ impl Engine {
                 }
             })
             .collect()
+    }
+
+    /// Decides several actions (one representative per action class, one service) for every
+    /// caller: `out[class][caller]`. One matching pass collects, per caller, the statements
+    /// that name any of the actions; callers whose matches and flags are identical share
+    /// every decision, so the facts of each (group, class) pair are built by filtering the
+    /// group's matches with a per-statement bitset of the classes it names, and the whole
+    /// batch is decided by one run of the rules. Exact: the facts equal those of
+    /// [`Engine::decide_many`] for each class (statement matching does not depend on the action
+    /// beyond the action element; action-dependent flags and KMS grants take the per-action
+    /// path).
+    pub fn decide_classes(
+        &self,
+        callers: &[Node],
+        reps: &[String],
+        target: &Target,
+        ctx: &UserContext,
+    ) -> Vec<Vec<Direct>> {
+        use super::matching::is_special_action;
+        let mut out: Vec<Option<Vec<Direct>>> = vec![None; reps.len()];
+        let probe = Request {
+            caller: Caller::Anonymous,
+            action: reps.first().cloned().unwrap_or_default(),
+            target: target.clone(),
+            context: ctx.clone(),
+            session_policies: None,
+        };
+        let kms_grants = self
+            .resource_info(&probe)
+            .resource
+            .is_some_and(|i| matches!(self.env.resources[i].grants, crate::iam::Grants::Loaded(_)));
+        let mut normal: Vec<usize> = Vec::new();
+        for (k, a) in reps.iter().enumerate() {
+            if kms_grants || is_special_action(&a.to_ascii_lowercase()) {
+                out[k] = Some(self.decide_many(callers, a, target, ctx, None));
+            } else {
+                normal.push(k);
+            }
+        }
+        // One grouped pass per service (statements are indexed by service prefix, M1).
+        let mut by_service: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+        for k in normal {
+            let svc = reps[k].split(':').next().unwrap_or("").to_ascii_lowercase();
+            by_service.entry(svc).or_default().push(k);
+        }
+        for ks in by_service.into_values() {
+            let names: Vec<String> = ks.iter().map(|&k| reps[k].clone()).collect();
+            let per_class = self.decide_union(callers, &names, target, ctx);
+            for (j, ds) in per_class.into_iter().enumerate() {
+                out[ks[j]] = Some(ds);
+            }
+        }
+        out.into_iter().map(|d| d.unwrap_or_default()).collect()
+    }
+
+    /// The grouped pass of [`Engine::decide_classes`] for non-special actions.
+    fn decide_union(
+        &self,
+        callers: &[Node],
+        names: &[String],
+        target: &Target,
+        ctx: &UserContext,
+    ) -> Vec<Vec<Direct>> {
+        use super::matching::{action_in, ActionCache, StmtHit};
+        let t0 = std::time::Instant::now();
+        type Key = (u32, u32, u8, u8, u8, u8, bool);
+        #[derive(Hash, PartialEq, Eq)]
+        struct Sig {
+            flags: u16,
+            scp: u8,
+            rcp: u8,
+            hits: Vec<Key>,
+        }
+        let cache = ActionCache::any_of(names);
+        let mut req = Request {
+            caller: Caller::Anonymous,
+            action: names[0].clone(),
+            target: target.clone(),
+            context: ctx.clone(),
+            session_policies: None,
+        };
+        let mut groups: FxHashMap<Sig, u32> = FxHashMap::default();
+        let mut group_sigs: Vec<(u16, u8, u8, Vec<Key>)> = Vec::new();
+        let mut per: Vec<(u32, Vec<StmtHit>)> = Vec::with_capacity(callers.len());
+        for n in callers {
+            req.caller = self.node_caller(n);
+            let (facts, hits, _) = self.request_facts_with(&req, None, &cache);
+            let mut keys: Vec<Key> = hits
+                .iter()
+                .map(|h| {
+                    (
+                        h.policy.0, h.stmt, h.layer, h.level, h.effect, h.strength, h.firm,
+                    )
+                })
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let sig = Sig {
+                flags: facts.flags,
+                scp: facts.scp_levels,
+                rcp: facts.rcp_levels,
+                hits: keys,
+            };
+            let next = group_sigs.len() as u32;
+            let g = match groups.get(&sig) {
+                Some(&g) => g,
+                None => {
+                    group_sigs.push((sig.flags, sig.scp, sig.rcp, sig.hits.clone()));
+                    groups.insert(sig, next);
+                    next
+                }
+            };
+            let residual: Vec<StmtHit> = hits.into_iter().filter(|h| !h.firm).collect();
+            per.push((g, residual));
+        }
+        // Which classes each matched statement names.
+        let words = names.len().div_ceil(64);
+        let lowered: Vec<String> = names.iter().map(|a| a.to_ascii_lowercase()).collect();
+        let mut member: FxHashMap<(u32, u32), Vec<u64>> = FxHashMap::default();
+        for (_, _, _, keys) in &group_sigs {
+            for k in keys {
+                member.entry((k.0, k.1)).or_insert_with(|| {
+                    let st = &self.env.policy(crate::iam::PolicyId(k.0)).statements[k.1 as usize];
+                    let mut bits = vec![0u64; words];
+                    for (j, a) in lowered.iter().enumerate() {
+                        if action_in(st, a) {
+                            bits[j / 64] |= 1 << (j % 64);
+                        }
+                    }
+                    bits
+                });
+            }
+        }
+        let names_class = |p: u32, s: u32, j: usize| member[&(p, s)][j / 64] & (1 << (j % 64)) != 0;
+        // Facts per (group, class), deduplicated into one batch.
+        let mut uniq: FxHashMap<RequestFacts, u32> = FxHashMap::default();
+        let mut batch: Vec<RequestFacts> = Vec::new();
+        let mut table: Vec<Vec<u32>> = Vec::with_capacity(group_sigs.len());
+        for (flags, scp, rcp, keys) in &group_sigs {
+            let mut row = Vec::with_capacity(names.len());
+            for j in 0..names.len() {
+                let mut hits: Vec<(u8, u8, u8, u8, bool)> = keys
+                    .iter()
+                    .filter(|k| names_class(k.0, k.1, j))
+                    .map(|k| (k.2, k.3, k.4, k.5, k.6))
+                    .collect();
+                hits.sort_unstable();
+                hits.dedup();
+                let facts = RequestFacts {
+                    flags: *flags,
+                    scp_levels: *scp,
+                    rcp_levels: *rcp,
+                    hits,
+                };
+                let id = match uniq.get(&facts) {
+                    Some(&id) => id,
+                    None => {
+                        batch.push(facts.clone());
+                        uniq.insert(facts, (batch.len() - 1) as u32);
+                        (batch.len() - 1) as u32
+                    }
+                };
+                row.push(id);
+            }
+            table.push(row);
+        }
+        timing(
+            &format!(
+                "decide_union: {} callers in {} groups, {} classes, {} distinct fact sets",
+                callers.len(),
+                group_sigs.len(),
+                names.len(),
+                batch.len()
+            ),
+            t0,
+        );
+        let concl = decide(&batch);
+        timing("decide_union: rules", t0);
+        let res = (0..names.len())
+            .map(|j| {
+                per.iter()
+                    .map(|(g, residual)| {
+                        let decision =
+                            Decision::from_conclusion(&concl[table[*g as usize][j] as usize]);
+                        Direct {
+                            decision,
+                            conditions: if decision == Decision::Conditional {
+                                residual
+                                    .iter()
+                                    .filter(|h| names_class(h.policy.0, h.stmt, j))
+                                    .map(|h| self.residual_line(h))
+                                    .collect()
+                            } else {
+                                Vec::new()
+                            },
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        timing("decide_union: answers", t0);
+        res
     }
 
     /// Every caller the environment knows for a target: the principal table plus service
@@ -191,13 +414,13 @@ impl Engine {
     ) -> Vec<PrincipalEntry> {
         // Backward search over the assume-role graph from roles with access.
         let mut edges: Vec<(Node, Node, bool)> = Vec::new();
-        let mut queue: VecDeque<usize> = VecDeque::new();
+        let mut queue: Vec<usize> = Vec::new();
         let mut seen: FxHashSet<usize> = FxHashSet::default();
         for n in access.keys() {
             if let Node::P(p) = n {
                 if let PrincipalKind::Role(r) = self.principal(*p).kind {
                     if seen.insert(r as usize) {
-                        queue.push_back(r as usize);
+                        queue.push(r as usize);
                     }
                 }
             }
@@ -207,18 +430,60 @@ impl Engine {
         } else {
             self.may_assume_by_identity()
         };
-        while let Some(r) = queue.pop_front() {
-            for (caller, firm) in self.assumers_among(r, ctx, &capable) {
+        let tq = std::time::Instant::now();
+        let mut visited = 0usize;
+        // Level by level: the assumers of a whole frontier are decided in one batch.
+        let cache = super::matching::ActionCache::default();
+        let mut frontier: Vec<usize> = queue;
+        while !frontier.is_empty() {
+            visited += frontier.len();
+            let role_targets: Vec<(Node, Target)> = frontier
+                .iter()
+                .map(|&r| {
+                    (
+                        Node::P(self.role_pid(r)),
+                        Target::Exact(self.env.roles[r].arn.clone()),
+                    )
+                })
+                .collect();
+            let mut owners: Vec<usize> = Vec::new();
+            let mut cands: Vec<Node> = Vec::new();
+            for (k, &r) in frontier.iter().enumerate() {
+                for c in self.assumer_candidates(r, &capable) {
+                    owners.push(k);
+                    cands.push(c);
+                }
+            }
+            let pairs: Vec<(&Node, &Target)> = cands
+                .iter()
+                .zip(&owners)
+                .map(|(c, &k)| (c, &role_targets[k].1))
+                .collect();
+            let ds = self.decide_pairs(&pairs, "sts:AssumeRole", ctx, None, &cache);
+            let mut next: Vec<usize> = Vec::new();
+            for ((caller, &k), d) in cands.into_iter().zip(&owners).zip(ds) {
+                if d.decision == Decision::Deny {
+                    continue;
+                }
                 if let Node::P(p) = &caller {
                     if let PrincipalKind::Role(cr) = self.principal(*p).kind {
                         if seen.insert(cr as usize) {
-                            queue.push_back(cr as usize);
+                            next.push(cr as usize);
                         }
                     }
                 }
-                edges.push((caller, Node::P(self.role_pid(r)), firm));
+                edges.push((
+                    caller,
+                    role_targets[k].0.clone(),
+                    d.decision == Decision::Allow,
+                ));
             }
+            frontier = next;
         }
+        timing(
+            &format!("chains: {visited} roles searched, {} edges", edges.len()),
+            tq,
+        );
         if !edges.is_empty() {
             // Number the nodes and close the graph with the chain rules.
             let mut ids: FxHashMap<Node, u32> = FxHashMap::default();
@@ -233,35 +498,35 @@ impl Engine {
                 .iter()
                 .map(|(a, b, f)| (id_of(a), id_of(b), *f))
                 .collect();
-            let closure = crate::rules::chain::close(&num);
-            let mut adj: FxHashMap<u32, Vec<(u32, bool)>> = FxHashMap::default();
-            for &(a, b, f) in &num {
-                adj.entry(a).or_default().push((b, f));
+            let n_nodes = nodes.len();
+            let mut direct: Vec<Option<(Decision, Vec<String>)>> = vec![None; n_nodes];
+            for (n, (d, c, _)) in &access {
+                if let Some(&i) = ids.get(n) {
+                    direct[i as usize] = Some((*d, c.clone()));
+                }
             }
-            let targets: Vec<(u32, Decision, Vec<String>)> = access
+            let targets: Vec<(u32, bool)> = direct
                 .iter()
-                .filter_map(|(n, (d, c, _))| ids.get(n).map(|i| (*i, *d, c.clone())))
+                .enumerate()
+                .filter_map(|(i, d)| d.as_ref().map(|(d, _)| (i as u32, *d == Decision::Allow)))
                 .collect();
+            let (sure, may) = crate::rules::chain::reach_sets(n_nodes, &num, &targets);
+            // Witness chains: shortest, by backward search from the targets.
+            let mut radj: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n_nodes];
+            for &(a, b, f) in &num {
+                radj[b as usize].push((a, f));
+            }
+            let allowed: Vec<u32> = targets.iter().filter(|t| t.1).map(|t| t.0).collect();
+            let all: Vec<u32> = targets.iter().map(|t| t.0).collect();
+            let next_firm = next_hops(&radj, &allowed, true);
+            let next_any = next_hops(&radj, &all, false);
             let mut gained: Vec<(Node, Decision, Vec<String>, Vec<String>)> = Vec::new();
             for (i, n) in nodes.iter().enumerate() {
-                let i = i as u32;
-                let mut best: Option<(Decision, u32, Vec<String>)> = None;
-                for (t, d, c) in &targets {
-                    if *t == i {
-                        continue;
-                    }
-                    if let Some(&firm) = closure.get(&(i, *t)) {
-                        let dec = if firm && *d == Decision::Allow {
-                            Decision::Allow
-                        } else {
-                            Decision::Conditional
-                        };
-                        if best.as_ref().is_none_or(|(bd, _, _)| dec < *bd) {
-                            best = Some((dec, *t, c.clone()));
-                        }
-                    }
-                }
-                let Some((dec, t, mut conds)) = best else {
+                let (dec, next) = if sure[i] {
+                    (Decision::Allow, &next_firm)
+                } else if may[i] {
+                    (Decision::Conditional, &next_any)
+                } else {
                     continue;
                 };
                 if let Some((cur, _, _)) = access.get(n) {
@@ -269,7 +534,19 @@ impl Engine {
                         continue;
                     }
                 }
-                let path = shortest_path(&adj, i, t);
+                let mut path: Vec<u32> = Vec::new();
+                let mut cur = i as u32;
+                while let Some(nx) = next[cur as usize] {
+                    if nx == cur || path.len() > n_nodes {
+                        break;
+                    }
+                    path.push(nx);
+                    cur = nx;
+                }
+                let mut conds = direct[cur as usize]
+                    .as_ref()
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_default();
                 if dec == Decision::Conditional && conds.is_empty() {
                     conds.push(
                         "allowed if every conditional hop of the role chain is allowed".into(),
@@ -329,7 +606,11 @@ impl Engine {
     }
 
     /// As [`Engine::assumers`], with the account-wide candidates filtered by `capable`.
-    fn assumers_among(&self, r: usize, ctx: &UserContext, capable: &[bool]) -> Vec<(Node, bool)> {
+    /// The callers a role's trust policy may let in (before deciding): the principals and
+    /// services it names, every principal of a named account that may call sts:AssumeRole by
+    /// its identity policies (`capable`), and for `*` every such principal plus the role's own
+    /// account.
+    fn assumer_candidates(&self, r: usize, capable: &[bool]) -> Vec<Node> {
         let role = &self.env.roles[r];
         let trust = self.env.policy(role.trust);
         let mut cands: Vec<Node> = Vec::new();
@@ -388,7 +669,12 @@ impl Engine {
         }
         cands.sort();
         cands.dedup();
-        let target = Target::Exact(role.arn.clone());
+        cands
+    }
+
+    fn assumers_among(&self, r: usize, ctx: &UserContext, capable: &[bool]) -> Vec<(Node, bool)> {
+        let cands = self.assumer_candidates(r, capable);
+        let target = Target::Exact(self.env.roles[r].arn.clone());
         let ds = self.decide_many(&cands, "sts:AssumeRole", &target, ctx, None);
         cands
             .into_iter()
@@ -409,7 +695,9 @@ impl Engine {
         }
         let mut access: FxHashMap<Node, (Decision, Vec<String>, Vec<String>)> =
             FxHashMap::default();
-        let mut acts: FxHashMap<Node, Vec<(String, String)>> = FxHashMap::default();
+        // Per caller, the indices (into `all`) of the actions it may perform.
+        let mut acts: FxHashMap<Node, Vec<u32>> = FxHashMap::default();
+        let mut all: Vec<(String, String)> = Vec::new();
         for t in &targets {
             let probe = if let Target::Set(s) = t {
                 s.replace('*', "x")
@@ -432,30 +720,36 @@ impl Engine {
                 ),
                 tc,
             );
-            for class in classes {
-                let rep = &names[class[0]];
-                let ds = self.decide_many(&callers, rep, t, ctx, None);
+            let base = all.len() as u32;
+            all.extend(
+                actions
+                    .iter()
+                    .zip(&names)
+                    .map(|(a, n)| (n.clone(), a.access.as_str().to_string())),
+            );
+            let reps: Vec<String> = classes.iter().map(|c| names[c[0]].clone()).collect();
+            let decided = self.decide_classes(&callers, &reps, t, ctx);
+            for (class, ds) in classes.into_iter().zip(decided) {
                 for (n, d) in callers.iter().zip(ds) {
                     if d.decision == Decision::Deny {
                         continue;
                     }
                     let list = acts.entry(n.clone()).or_default();
-                    for &k in &class {
-                        list.push((names[k].clone(), actions[k].access.as_str().to_string()));
-                    }
-                    let e = access.entry(n.clone()).or_insert((
-                        d.decision,
-                        d.conditions.clone(),
-                        Vec::new(),
-                    ));
-                    if d.decision < e.0 {
-                        *e = (d.decision, d.conditions, Vec::new());
+                    list.extend(class.iter().map(|&k| base + k as u32));
+                    match access.get_mut(n) {
+                        Some(e) if d.decision < e.0 => *e = (d.decision, d.conditions, Vec::new()),
+                        Some(_) => {}
+                        None => {
+                            access.insert(n.clone(), (d.decision, d.conditions, Vec::new()));
+                        }
                     }
                 }
             }
         }
+        let tc = std::time::Instant::now();
         let mut out = self.with_chains(access, ctx);
-        let by_name: FxHashMap<String, Vec<(String, String)>> = acts
+        timing("reach: chains", tc);
+        let by_name: FxHashMap<String, Vec<u32>> = acts
             .into_iter()
             .map(|(n, v)| (self.node_name(&n), v))
             .collect();
@@ -466,10 +760,10 @@ impl Engine {
                 e.via.last().cloned()
             };
             if let Some(v) = src.and_then(|s| by_name.get(&s)) {
-                let mut a: Vec<String> = v.iter().map(|(n, _)| n.clone()).collect();
+                let mut a: Vec<String> = v.iter().map(|&k| all[k as usize].0.clone()).collect();
                 a.sort();
                 a.dedup();
-                let mut l: Vec<String> = v.iter().map(|(_, l)| l.clone()).collect();
+                let mut l: Vec<String> = v.iter().map(|&k| all[k as usize].1.clone()).collect();
                 l.sort();
                 l.dedup();
                 e.actions = a;
@@ -486,21 +780,38 @@ impl Engine {
 }
 
 impl Engine {
-    /// Groups `actions` (same service) into classes that every statement able to touch
+    /// Groups `actions` into classes (within a service) that every statement able to touch
     /// `target` matches alike. Statements whose resource cannot match the target are ignored;
     /// owner-only and permission-free actions keep their own class.
     pub fn action_classes(&self, actions: &[String], target: &Target) -> Vec<Vec<usize>> {
-        let svc = actions
-            .first()
-            .and_then(|a| a.split(':').next())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let mut by_service: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+        for (k, a) in actions.iter().enumerate() {
+            let svc = a.split(':').next().unwrap_or("").to_ascii_lowercase();
+            by_service.entry(svc).or_default().push(k);
+        }
+        let mut out = Vec::new();
+        for (svc, ks) in by_service {
+            let names: Vec<String> = ks.iter().map(|&k| actions[k].clone()).collect();
+            for class in self.service_action_classes(&svc, &names, target) {
+                out.push(class.into_iter().map(|j| ks[j]).collect());
+            }
+        }
+        out
+    }
+
+    /// [`Engine::action_classes`] for the actions of one service.
+    fn service_action_classes(
+        &self,
+        svc: &str,
+        actions: &[String],
+        target: &Target,
+    ) -> Vec<Vec<usize>> {
         // Relevant statements: action index candidates for the service whose resource may
         // match the target (conservatively: any variable makes it relevant).
         let mut relevant: Vec<(crate::iam::PolicyId, u32)> = Vec::new();
         for (pi, p) in self.env.policies.iter().enumerate() {
             let pid = crate::iam::PolicyId(pi as u32);
-            for i in self.action_index(pid).candidates_pub(&svc) {
+            for i in self.action_index(pid).candidates_pub(svc) {
                 let st = &p.statements[i as usize];
                 if super::matching::resource_may_match(st, target) {
                     relevant.push((pid, i));
@@ -546,30 +857,24 @@ pub fn timing(what: &str, since: std::time::Instant) {
 }
 
 /// Shortest path (by hops) from `a` to `b`, as the list of nodes after `a`, ending with `b`.
-fn shortest_path(adj: &FxHashMap<u32, Vec<(u32, bool)>>, a: u32, b: u32) -> Vec<u32> {
-    let mut prev: FxHashMap<u32, u32> = FxHashMap::default();
-    let mut q = VecDeque::from([a]);
-    let mut seen = FxHashSet::from_iter([a]);
-    while let Some(x) = q.pop_front() {
-        if x == b {
-            break;
+/// Multi-source backward breadth-first search: for each node, the next hop on a shortest
+/// chain to one of `sources` (a source points to itself), over firm edges only if asked.
+fn next_hops(radj: &[Vec<(u32, bool)>], sources: &[u32], firm_only: bool) -> Vec<Option<u32>> {
+    let mut next: Vec<Option<u32>> = vec![None; radj.len()];
+    let mut q: VecDeque<u32> = VecDeque::new();
+    for &s in sources {
+        if next[s as usize].is_none() {
+            next[s as usize] = Some(s);
+            q.push_back(s);
         }
-        for &(y, _) in adj.get(&x).map(Vec::as_slice).unwrap_or(&[]) {
-            if seen.insert(y) {
-                prev.insert(y, x);
-                q.push_back(y);
+    }
+    while let Some(y) = q.pop_front() {
+        for &(x, f) in &radj[y as usize] {
+            if (f || !firm_only) && next[x as usize].is_none() {
+                next[x as usize] = Some(y);
+                q.push_back(x);
             }
         }
     }
-    let mut path = Vec::new();
-    let mut cur = b;
-    while cur != a {
-        path.push(cur);
-        match prev.get(&cur) {
-            Some(p) => cur = *p,
-            None => return vec![b],
-        }
-    }
-    path.reverse();
-    path
+    next
 }

@@ -1,4 +1,4 @@
-//! Role chaining (P4): who can reach which role through a sequence of `sts:AssumeRole` calls.
+//! Role chaining (P4): who can reach a role with access through a sequence of `sts:AssumeRole` calls.
 //! Each edge carries whether it is certain (`true`) or conditional; a chain is certain only
 //! when all its hops are.
 
@@ -6,30 +6,46 @@ use crepe::crepe;
 
 crepe! {
     // Facts:
-    // Edge(caller, role, firm): the caller may assume the role.
+    // Edge(caller, role, firm): the caller may assume the role (surely when `firm`).
     @input
     pub struct Edge(pub u32, pub u32, pub bool);
+    // Target(node, allowed): the node has access itself, surely when `allowed`.
+    @input
+    pub struct Target(pub u32, pub bool);
 
-    // Rules:
-    // Reaches(caller, role, firm): transitive closure of Edge.
+    // Rules (linear in the edges: no caller × role closure is materialised):
+    // SurelyReaches(n): a chain of certain hops leads from n to a surely allowed target.
     @output
-    pub struct Reaches(pub u32, pub u32, pub bool);
-    Reaches(a, b, f) <- Edge(a, b, f);
-    Reaches(a, c, f) <- Edge(a, b, f1), Reaches(b, c, f2), (a != c), let f = (f1 && f2);
+    pub struct SurelyReaches(pub u32);
+    SurelyReaches(a) <- Target(a, true);
+    SurelyReaches(a) <- Edge(a, b, true), SurelyReaches(b);
+    // MayReach(n): some chain leads from n to a target.
+    @output
+    pub struct MayReach(pub u32);
+    MayReach(a) <- Target(a, _);
+    MayReach(a) <- Edge(a, b, _), MayReach(b);
 }
 
-/// Closes the edges: for each (caller, role), whether it is reachable surely (`true`) or only
-/// possibly (`false`). Pairs absent from the result are unreachable.
-pub fn close(edges: &[(u32, u32, bool)]) -> rustc_hash::FxHashMap<(u32, u32), bool> {
+/// For `n` nodes: which reach a surely allowed target through certain hops only, and which
+/// reach some target at all.
+pub fn reach_sets(
+    n: usize,
+    edges: &[(u32, u32, bool)],
+    targets: &[(u32, bool)],
+) -> (Vec<bool>, Vec<bool>) {
     let mut rt = Crepe::new();
     rt.extend(edges.iter().map(|&(a, b, f)| Edge(a, b, f)));
-    let (reaches,) = rt.run_with_hasher::<rustc_hash::FxBuildHasher>();
-    let mut out: rustc_hash::FxHashMap<(u32, u32), bool> = Default::default();
-    for Reaches(a, b, f) in reaches {
-        let e = out.entry((a, b)).or_insert(false);
-        *e |= f;
+    rt.extend(targets.iter().map(|&(t, a)| Target(t, a)));
+    let (sure, may) = rt.run_with_hasher::<rustc_hash::FxBuildHasher>();
+    let mut s = vec![false; n];
+    let mut m = vec![false; n];
+    for SurelyReaches(a) in sure {
+        s[a as usize] = true;
     }
-    out
+    for MayReach(a) in may {
+        m[a as usize] = true;
+    }
+    (s, m)
 }
 
 #[cfg(test)]
@@ -38,17 +54,19 @@ mod tests {
 
     #[test]
     fn chains_are_firm_only_when_every_hop_is() {
-        let r = close(&[
+        let edges = [
             (0, 1, true),
             (1, 2, false),
             (2, 3, true),
             (5, 6, true),
             (6, 5, true),
-        ]);
-        assert_eq!(r.get(&(0, 1)), Some(&true));
-        assert_eq!(r.get(&(0, 3)), Some(&false));
-        assert_eq!(r.get(&(2, 3)), Some(&true));
-        assert_eq!(r.get(&(3, 0)), None);
-        assert_eq!(r.get(&(5, 6)), Some(&true));
+            (4, 3, true),
+        ];
+        let (sure, may) = reach_sets(7, &edges, &[(3, true), (6, false)]);
+        assert_eq!(sure, vec![false, false, true, true, true, false, false]);
+        assert_eq!(may, vec![true, true, true, true, true, true, true]);
+        let (sure, may) = reach_sets(7, &edges, &[(1, true)]);
+        assert_eq!(sure, vec![true, true, false, false, false, false, false]);
+        assert_eq!(may, vec![true, true, false, false, false, false, false]);
     }
 }
