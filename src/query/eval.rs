@@ -107,7 +107,7 @@ pub struct PathAnswer {
 #[derive(Debug, Clone)]
 pub enum Output {
     /// `can` / `why`.
-    Can(Answer),
+    Can(Box<Answer>),
     /// `who can` / `who can reach`.
     Who(WhoCanAnswer),
     /// `can P pass ROLE to S`.
@@ -510,7 +510,7 @@ impl Session {
                     context: ctx,
                     session_policies: None,
                 };
-                Output::Can(e.can(&req))
+                Output::Can(Box::new(e.can(&req)))
             }
             Form::CanPass {
                 principal,
