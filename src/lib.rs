@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod engine;
+pub mod iac;
 pub mod iam;
 pub mod input;
 pub mod query;

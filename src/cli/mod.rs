@@ -2,13 +2,13 @@
 //! library. Exit codes: 0 answered, 1 a gate failed (later commands), 2 bad input or usage.
 
 pub mod facts_dump;
+pub mod iac;
 pub mod query;
 pub mod render;
 pub mod triage;
 
 use crate::engine::request::{Request, Target, UserContext};
 use crate::engine::Engine;
-use crate::input::{load, LoadOptions};
 use clap::{Args, Parser, Subcommand};
 use render::Format;
 use std::path::PathBuf;
@@ -48,18 +48,22 @@ SNAPSHOT is a folder in the snapshot layout (accounts/<id>/iam/get-account-autho
 or a single get-account-authorization-details JSON file. Without --env, the bundled example
 environment facts/examples/demo/env is used.
 
-Exit status: 0 answered, 2 bad input or usage.";
+Exit status: 0 answered, 1 diff --fail-on-new-access found new access, 2 bad input or usage.";
 
 /// Options shared by every command that reads an environment.
 #[derive(Debug, Args, Clone)]
 pub struct EnvArgs {
-    /// Environment: a snapshot folder or a get-account-authorization-details JSON file.
+    /// Environment: a snapshot folder or a get-account-authorization-details JSON file; repeat to
+    /// layer CloudFormation / SAM / serverless.yml / Terraform plan files over it (or give them alone).
     #[arg(long, value_name = "PATH")]
-    pub env: Option<PathBuf>,
+    pub env: Vec<PathBuf>,
+    /// Template parameter NAME=VALUE (also AWS::Region, AWS::StackName, stage for serverless.yml).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub param: Vec<String>,
     /// Answer even if some documents could not be loaded (they are listed, answers that may depend on them become conditional).
     #[arg(long)]
     pub allow_partial: bool,
-    /// Account id for a bare get-account-authorization-details file.
+    /// Account id for a bare get-account-authorization-details file, and the account templates deploy into (default: the snapshot's single account, else 123456789012).
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
     /// Output format.
@@ -79,7 +83,7 @@ pub struct ContextArgs {
 }
 
 impl ContextArgs {
-    fn build(&self) -> Result<UserContext, String> {
+    pub(crate) fn build(&self) -> Result<UserContext, String> {
         let mut c = UserContext::default();
         for p in &self.context {
             c.add_pair(p)?;
@@ -184,17 +188,48 @@ pub enum Command {
         #[command(flatten)]
         args: query::QueryArgs,
     },
+    /// Access gained and lost between two environments (e.g. a template before and after a change).
+    Diff {
+        /// Options for both environments (`--env` is ignored: use --before and --after).
+        #[command(flatten)]
+        env: EnvArgs,
+        /// Request context options.
+        #[command(flatten)]
+        ctx: ContextArgs,
+        /// The environment before: a snapshot and/or templates, layered in order.
+        #[arg(long, value_name = "ENV", num_args = 1.., required = true)]
+        before: Vec<PathBuf>,
+        /// The environment after.
+        #[arg(long, value_name = "ENV", num_args = 1.., required = true)]
+        after: Vec<PathBuf>,
+        /// Only these resources (default: every resource of either environment).
+        #[arg(long, value_name = "RESOURCE")]
+        reach: Vec<String>,
+        /// Exit with status 1 when access was gained.
+        #[arg(long)]
+        fail_on_new_access: bool,
+        /// Only this action: compare `who-can ACTION` on each --reach resource.
+        #[arg(long, value_name = "ACTION", requires = "reach")]
+        action: Option<String>,
+    },
 }
 
 /// Loads the environment named by the arguments, printing every problem.
 pub fn load_env(args: &EnvArgs) -> Result<Engine, i32> {
-    let path = args.env.clone().unwrap_or_else(default_env);
-    let opts = LoadOptions {
-        allow_partial: args.allow_partial,
-        account: args.account.clone(),
+    let paths = if args.env.is_empty() {
+        vec![default_env()]
+    } else {
+        args.env.clone()
     };
+    let path = PathBuf::from(
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
+    );
     let t0 = std::time::Instant::now();
-    let loaded = load(&path, &opts);
+    let loaded = iac::load_paths(&paths, args);
     crate::engine::whocan::timing("load", t0);
     match loaded {
         Ok(env) => {
@@ -243,7 +278,7 @@ fn resolve_role(engine: &Engine, text: &str) -> Result<String, String> {
     }
 }
 
-fn check_action(engine: &Engine, action: &str) -> Result<(), String> {
+pub(crate) fn check_action(engine: &Engine, action: &str) -> Result<(), String> {
     let Some((svc, name)) = action.split_once(':') else {
         return Err(format!(
             "`{action}` is not an action: expected SERVICE:Action, e.g. s3:GetObject"
@@ -265,7 +300,7 @@ fn check_action(engine: &Engine, action: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_resource(resource: &str) -> Result<(), String> {
+pub(crate) fn check_resource(resource: &str) -> Result<(), String> {
     if resource == "*" || crate::iam::Arn::parse(resource).is_some() {
         Ok(())
     } else {
@@ -373,6 +408,15 @@ pub fn run(cli: Cli) -> i32 {
         Command::Repl { args } => query::repl(&args),
         Command::ExplainError(a) => triage::explain_error(a),
         Command::Needs(a) => triage::needs(a),
+        Command::Diff {
+            env,
+            ctx,
+            before,
+            after,
+            reach,
+            fail_on_new_access,
+            action,
+        } => iac::run_diff(before, after, reach, action, fail_on_new_access, &env, &ctx),
         Command::Facts { env, out } => {
             let engine = match load_env(&env) {
                 Ok(e) => e,
@@ -399,7 +443,7 @@ fn setup(env: &EnvArgs, ctx: &ContextArgs) -> Result<(Engine, UserContext), i32>
 }
 
 /// Writes an answer to stdout; a closed pipe (`| head`) ends quietly.
-fn emit(mut s: String) {
+pub(crate) fn emit(mut s: String) {
     use std::io::Write;
     if !s.ends_with('\n') {
         s.push('\n');

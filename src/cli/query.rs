@@ -9,9 +9,12 @@ use std::path::PathBuf;
 /// Options of the query commands.
 #[derive(Debug, Args, Clone)]
 pub struct QueryArgs {
-    /// Environment: a snapshot folder or a get-account-authorization-details JSON file (default: the bundled example).
+    /// Environment: a snapshot folder or a get-account-authorization-details JSON file (default: the bundled example); repeat to layer templates over it.
     #[arg(long, value_name = "PATH")]
-    pub env: Option<PathBuf>,
+    pub env: Vec<PathBuf>,
+    /// Template parameter NAME=VALUE.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub param: Vec<String>,
     /// Answer even if some documents could not be loaded.
     #[arg(long)]
     pub allow_partial: bool,
@@ -28,6 +31,7 @@ impl QueryArgs {
     pub fn env_args(&self) -> EnvArgs {
         EnvArgs {
             env: self.env.clone(),
+            param: self.param.clone(),
             allow_partial: self.allow_partial,
             account: self.account.clone(),
             format: super::render::Format::Table,

@@ -112,6 +112,7 @@ pub struct PolicyVersionJ {
 
 #[derive(Debug, Deserialize)]
 pub struct ManagedPolicyJ {
+    #[serde(default)]
     pub PolicyName: String,
     pub Arn: String,
     #[serde(default)]

@@ -72,8 +72,15 @@ struct FileEntry {
     kind: FileKind,
 }
 
+/// The resource name of a per-resource file: the file name without `.json`, percent-decoded
+/// (the collector encodes bytes that are unsafe in file names, such as the `/` of a secret name,
+/// as `%XX`).
 fn stem(name: &str) -> Option<String> {
-    name.strip_suffix(".json").map(str::to_string)
+    name.strip_suffix(".json").map(|s| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    })
 }
 
 /// `list-functions.json` or `list-functions.<region>.json`.
@@ -210,6 +217,19 @@ fn rel_of(root: &Path, p: &Path) -> String {
 
 /// Parses `text` as `T`, naming the JSON path of the first problem.
 fn parse_shape<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Diagnostic> {
+    // Every file of the layout is a JSON object; serde would also build a struct from an array
+    // (`[]` as an empty account), so anything else is refused here.
+    let body = text.trim_start_matches([' ', '\t', '\n', '\r', '\u{feff}']);
+    if let Some(c) = body.chars().next().filter(|&c| c != '{') {
+        let (line, col) = line_col(text, text.len() - body.len());
+        return Err(Diagnostic {
+            file: file.to_string(),
+            location: "$".to_string(),
+            message: format!(
+                "expected a JSON object (AWS CLI output) at line {line} column {col}, found `{c}`"
+            ),
+        });
+    }
     match serde_json::from_str::<T>(text) {
         Ok(v) => Ok(v),
         Err(first) => {
@@ -362,6 +382,10 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
         }
     }
     assemble(&mut env, &entries, parsed, &mut errors, &mut warnings);
+    if meta.is_dir() {
+        let rels: Vec<String> = entries.iter().map(|e| e.rel.clone()).collect();
+        warnings.extend(super::gaps::check(path, &rels, &env));
+    }
     if !errors.is_empty() && !opts.allow_partial {
         return Err(LoadFailure { errors, warnings });
     }
@@ -376,14 +400,46 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
     Ok(env)
 }
 
-fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(&e.path).map_err(|err| {
+/// 1-based line and column (in characters) of byte offset `at` of `text`.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..at.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    (line, col)
+}
+
+/// Reads a file as UTF-8, naming the line and column of the first invalid byte.
+fn read_text(e: &FileEntry) -> Result<String, Vec<Diagnostic>> {
+    let bytes = std::fs::read(&e.path).map_err(|err| {
         vec![Diagnostic {
             file: e.rel.clone(),
             location: String::new(),
             message: format!("cannot read file: {err}"),
         }]
     })?;
+    String::from_utf8(bytes).map_err(|err| {
+        let ok = err.utf8_error().valid_up_to();
+        let bytes = err.into_bytes();
+        // The valid prefix is UTF-8, so its line and column can be counted.
+        let prefix = String::from_utf8_lossy(&bytes[..ok]);
+        let (line, col) = line_col(&prefix, ok);
+        vec![Diagnostic {
+            file: e.rel.clone(),
+            location: format!("line {line} column {col}"),
+            message: format!(
+                "invalid UTF-8 (byte 0x{:02x} at offset {ok}): AWS CLI output is UTF-8 JSON",
+                bytes[ok]
+            ),
+        }]
+    })
+}
+
+fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
+    let text = read_text(e)?;
     let one = |d: Diagnostic| vec![d];
     let file = e.rel.as_str();
     use FileKind::*;
@@ -763,6 +819,26 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
     })
 }
 
+/// The region of an SQS queue URL's host: `sqs.REGION.amazonaws.com[.cn]`, the legacy
+/// `REGION.queue.amazonaws.com`, or `queue.amazonaws.com` (us-east-1); `None` for any other host
+/// (an emulator such as `127.0.0.1:4566`).
+fn queue_host_region(host: &str) -> Option<String> {
+    let labels: Vec<&str> = host.split('.').collect();
+    match labels.as_slice() {
+        ["sqs", r, "amazonaws", "com", ..] => Some(r.to_string()),
+        ["queue", "amazonaws", "com"] => Some("us-east-1".to_string()),
+        [r, "queue", "amazonaws", "com", ..] => Some(r.to_string()),
+        _ => None,
+    }
+}
+
+/// The region in an inventory file name split by region: `sqs/list-queues.us-east-1.json`.
+fn inventory_region(rel: &str) -> Option<String> {
+    let name = rel.rsplit('/').next()?.strip_suffix(".json")?;
+    let (_, region) = name.split_once('.')?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
 /// Region and name from an ARN such as `arn:aws:lambda:REGION:ACCT:function:NAME`.
 fn arn_region(arn: &str) -> String {
     Arn::parse(arn).map(|a| a.region).unwrap_or_default()
@@ -799,7 +875,7 @@ fn assemble(
     let mut key_pol: Vec<(String, Option<String>, String, PolicyId, String)> = Vec::new();
     let mut key_grants: FxHashMap<(String, String), Vec<(String, Vec<String>)>> =
         FxHashMap::default();
-    let mut queues: Vec<(String, String)> = Vec::new();
+    let mut queues: Vec<(String, String, Option<String>)> = Vec::new();
     let mut topics: Vec<(String, String)> = Vec::new();
     let mut secrets: Vec<(String, SecretJ)> = Vec::new();
     let mut attr_pol: Vec<(
@@ -912,7 +988,13 @@ fn assemble(
                     key_grants.insert((acct.clone(), k.clone()), g);
                 }
             }
-            Parsed::Queues(q) => queues.extend(q.into_iter().map(|u| (acct.clone(), u))),
+            Parsed::Queues(q) => {
+                let file_region = inventory_region(&e.rel);
+                queues.extend(
+                    q.into_iter()
+                        .map(|u| (acct.clone(), u, file_region.clone())),
+                )
+            }
             Parsed::Topics(t) => topics.extend(t.into_iter().map(|u| (acct.clone(), u))),
             Parsed::Secrets(s) => secrets.extend(s.into_iter().map(|u| (acct.clone(), u))),
             Parsed::OrgDescribe(o) => {
@@ -1222,18 +1304,34 @@ fn assemble(
         }
         env.resources.push(r);
     }
-    for (i, (_, _, id, _, file)) in key_pol.iter().enumerate() {
-        if !key_pol_used[i] {
+    for (i, (acct, reg, id, pid, file)) in key_pol.iter().enumerate() {
+        if key_pol_used[i] {
+            continue;
+        }
+        // The region folder (`get-key-policy/<region>/<id>.json`) says where the key is.
+        if let Some(region) = reg {
+            let arn = format!("arn:aws:kms:{region}:{acct}:key/{id}");
+            warnings.push(Diagnostic {
+                file: file.clone(),
+                location: String::new(),
+                message: format!(
+                    "key `{id}` has a key policy but is not in kms/list-keys: loaded as {arn}"
+                ),
+            });
+            let mut r = new_res(arn, ResourceKind::KmsKey, acct.clone(), region.clone());
+            r.policy = Some(*pid);
+            env.resources.push(r);
+        } else {
             errors.push(Diagnostic { file: file.clone(), location: String::new(), message: format!("key `{id}` has a key policy but is not in kms/list-keys.json: cannot tell its region") });
         }
     }
 
     // SQS, SNS, Secrets Manager.
-    for (acct, url) in queues {
-        // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
+    for (acct, url, file_region) in queues {
+        // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME (or a legacy / emulator host)
         let parts: Vec<&str> = url.trim_end_matches('/').split('/').collect();
         let host = parts.get(2).copied().unwrap_or("");
-        let region = host.split('.').nth(1).unwrap_or("").to_string();
+        let region = queue_host_region(host).or(file_region).unwrap_or_default();
         let name = parts.last().copied().unwrap_or("").to_string();
         let qacct = parts.get(3).copied().unwrap_or(&acct).to_string();
         let arn = format!("arn:aws:sqs:{region}:{qacct}:{name}");

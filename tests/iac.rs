@@ -1,0 +1,599 @@
+//! Infrastructure as code (issue 5): the acceptance stories through the real `iamdl` binary,
+//! a Terraform plan that must answer exactly like the equivalent snapshot, malformed templates,
+//! layering a template over a snapshot, and a vendored corpus of real templates
+//! (`tests/iac-corpus`) that must load — or fail with the expected error — without panicking.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary in the repository root; returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_iamdl"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run iamdl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.extend(["--format", "json"]);
+    let (code, out, err) = run(&a);
+    assert_eq!(code, 0, "iamdl {args:?} failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+const LEX_BEFORE: &str = "facts/examples/10-iac-lex/env/template.yaml";
+const LEX_AFTER: &str = "facts/examples/11-iac-lex-permission/env/template.yaml";
+const HOOK: &str = "arn:aws:lambda:us-east-1:123456789012:function:order-bot-hook-dev";
+const ALIAS: &str = "arn:aws:lex:us-east-1:123456789012:bot-alias/OrderBot/OrderBotAlias";
+
+fn lex_can(env: &str) -> Value {
+    json(&[
+        "can",
+        "--env",
+        env,
+        "lexv2.amazonaws.com",
+        "lambda:InvokeFunction",
+        HOOK,
+        "--context",
+        &format!("aws:SourceArn={ALIAS}"),
+        "--context",
+        "aws:SourceAccount=123456789012",
+    ])
+}
+
+#[test]
+fn lex_hook_without_permission_is_denied_by_missing_resource_policy() {
+    let a = lex_can(LEX_BEFORE);
+    assert_eq!(a["decision"], "deny", "{a}");
+    let blame = a["blame"].as_array().expect("blame");
+    assert!(
+        blame.iter().any(|b| b["layer"] == "resource"
+            && b["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("no resource-based policy allows the lambda:InvokeFunction action")),
+        "{a}"
+    );
+    // The loader says which caller is missing its grant.
+    let (_, _, err) = run(&[
+        "can",
+        "--env",
+        LEX_BEFORE,
+        "lexv2.amazonaws.com",
+        "lambda:InvokeFunction",
+        HOOK,
+    ]);
+    assert!(
+        err.contains("Lex V2 bot alias `OrderBotAlias`")
+            && err.contains("no AWS::Lambda::Permission"),
+        "{err}"
+    );
+}
+
+#[test]
+fn lex_hook_with_permission_is_allowed_by_its_statement() {
+    let a = lex_can(LEX_AFTER);
+    assert_eq!(a["decision"], "allow", "{a}");
+    let r = &a["reasons"][0];
+    assert_eq!(r["statement"], "LexInvokesHook", "{a}");
+    assert!(r["file"].as_str().unwrap_or("").contains("line 78"), "{a}");
+}
+
+#[test]
+fn lex_diff_reports_exactly_the_one_gained_grant() {
+    let d = json(&["diff", "--before", LEX_BEFORE, "--after", LEX_AFTER]);
+    let gained = d["gained"].as_array().expect("gained");
+    assert_eq!(gained.len(), 1, "{d}");
+    assert_eq!(gained[0]["principal"], "lexv2.amazonaws.com");
+    assert_eq!(gained[0]["action"], "lambda:InvokeFunction");
+    assert_eq!(gained[0]["resource"], HOOK);
+    assert!(
+        gained[0]["reasons"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("LexInvokesHook"),
+        "{d}"
+    );
+    assert_eq!(d["lost"].as_array().map(Vec::len), Some(0), "{d}");
+    // With the context, the grant is a firm allow.
+    let d = json(&[
+        "diff",
+        "--before",
+        LEX_BEFORE,
+        "--after",
+        LEX_AFTER,
+        "--context",
+        &format!("aws:SourceArn={ALIAS}"),
+        "--context",
+        "aws:SourceAccount=123456789012",
+    ]);
+    assert_eq!(d["gained"][0]["decision"], "allow", "{d}");
+    // The CI gate.
+    let (code, _, _) = run(&[
+        "diff",
+        "--before",
+        LEX_BEFORE,
+        "--after",
+        LEX_AFTER,
+        "--fail-on-new-access",
+    ]);
+    assert_eq!(code, 1);
+    let (code, _, _) = run(&[
+        "diff",
+        "--before",
+        LEX_AFTER,
+        "--after",
+        LEX_BEFORE,
+        "--fail-on-new-access",
+    ]);
+    assert_eq!(code, 0, "removing the permission gains nothing");
+    let d = json(&["diff", "--before", LEX_AFTER, "--after", LEX_BEFORE]);
+    assert_eq!(d["lost"].as_array().map(Vec::len), Some(1), "{d}");
+}
+
+const SLS_BEFORE: &str = "facts/examples/12-iac-serverless-default/env/serverless.yml";
+const SLS_AFTER: &str = "facts/examples/13-iac-serverless-statements/env/serverless.yml";
+const SLS_ROLE: &str = "role/metrics-dev-us-east-1-lambdaRole";
+
+#[test]
+fn serverless_default_role_lacks_cloudwatch_read_until_statements_add_it() {
+    let a = json(&[
+        "can",
+        "--env",
+        SLS_BEFORE,
+        SLS_ROLE,
+        "cloudwatch:GetMetricStatistics",
+        "*",
+    ]);
+    assert_eq!(a["decision"], "deny", "{a}");
+    assert_eq!(a["blame"][0]["layer"], "identity", "{a}");
+    let a = json(&[
+        "can",
+        "--env",
+        SLS_AFTER,
+        SLS_ROLE,
+        "cloudwatch:GetMetricStatistics",
+        "*",
+    ]);
+    assert_eq!(a["decision"], "allow", "{a}");
+    // --param stage=prod renames the role and its log groups.
+    let a = json(&[
+        "can", "--env", SLS_BEFORE, "--param", "stage=prod", "role/metrics-prod-us-east-1-lambdaRole", "logs:PutLogEvents",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/metrics-prod-report:log-stream:x",
+    ]);
+    assert_eq!(a["decision"], "allow", "{a}");
+    let d = json(&["diff", "--before", SLS_BEFORE, "--after", SLS_AFTER]);
+    let mut actions: Vec<&str> = d["gained"]
+        .as_array()
+        .expect("gained")
+        .iter()
+        .map(|g| g["action"].as_str().unwrap_or(""))
+        .collect();
+    actions.sort();
+    assert_eq!(
+        actions,
+        [
+            "cloudwatch:GetMetricData",
+            "cloudwatch:GetMetricStatistics",
+            "cloudwatch:ListMetrics"
+        ],
+        "{d}"
+    );
+    // The same question for one action (the `who-can` form).
+    let d = json(&[
+        "diff",
+        "--before",
+        SLS_BEFORE,
+        "--after",
+        SLS_AFTER,
+        "--action",
+        "cloudwatch:GetMetricStatistics",
+        "--reach",
+        "*",
+    ]);
+    // The role, and Lambda through it (who-can follows role chains).
+    let role = "arn:aws:iam::123456789012:role/metrics-dev-us-east-1-lambdaRole";
+    let g = d["gained"].as_array().expect("gained");
+    assert_eq!(g.len(), 2, "{d}");
+    assert!(g.iter().any(|x| x["principal"] == role), "{d}");
+    assert!(
+        g.iter()
+            .any(|x| x["principal"] == "lambda.amazonaws.com" && x["via"][0] == role),
+        "{d}"
+    );
+}
+
+/// Decision and (layer, effect, statement) of each reason: what must agree between two inputs.
+fn essence(a: &Value) -> (String, Vec<(String, String, String)>, Vec<String>) {
+    let mut r: Vec<(String, String, String)> = a["reasons"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|x| {
+                    (
+                        x["layer"].to_string(),
+                        x["effect"].to_string(),
+                        x["statement"].to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    r.sort();
+    let mut b: Vec<String> = a["blame"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|x| format!("{} {}", x["layer"], x["kind"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    b.sort();
+    (a["decision"].to_string(), r, b)
+}
+
+#[test]
+fn terraform_plan_answers_like_the_equivalent_snapshot() {
+    let plan = "tests/iac/terraform/plan.json";
+    let snap = "tests/iac/terraform/snapshot";
+    let bucket = "arn:aws:s3:::reports-111111111111";
+    let role = "role/reports-reader";
+    let questions: Vec<Vec<String>> = vec![
+        vec![
+            role.into(),
+            "s3:GetObject".into(),
+            format!("{bucket}/a.csv"),
+        ],
+        vec![
+            role.into(),
+            "s3:GetObject".into(),
+            format!("{bucket}/a.csv"),
+            "--context".into(),
+            "aws:SecureTransport=true".into(),
+        ],
+        vec![
+            role.into(),
+            "s3:GetObject".into(),
+            format!("{bucket}/a.csv"),
+            "--context".into(),
+            "aws:SecureTransport=false".into(),
+        ],
+        vec![
+            role.into(),
+            "s3:ListBucket".into(),
+            bucket.into(),
+            "--context".into(),
+            "aws:SecureTransport=true".into(),
+        ],
+        vec![
+            role.into(),
+            "s3:DeleteObject".into(),
+            format!("{bucket}/a.csv"),
+        ],
+        vec![
+            role.into(),
+            "s3:PutObject".into(),
+            format!("{bucket}/a.csv"),
+        ],
+        vec![
+            "anonymous".into(),
+            "s3:GetObject".into(),
+            format!("{bucket}/shared/x"),
+        ],
+        vec![
+            "lambda.amazonaws.com".into(),
+            "sts:AssumeRole".into(),
+            "arn:aws:iam::111111111111:role/reports-reader".into(),
+        ],
+        vec![
+            "111111111111".into(),
+            "s3:GetObject".into(),
+            format!("{bucket}/a.csv"),
+        ],
+    ];
+    for q in &questions {
+        let ask = |env: &str| {
+            let mut args = vec!["can", "--env", env, "--account", "111111111111"];
+            args.extend(q.iter().map(String::as_str));
+            json(&args)
+        };
+        let (a, b) = (ask(plan), ask(snap));
+        assert_eq!(essence(&a), essence(&b), "{q:?}\nplan: {a}\nsnapshot: {b}");
+    }
+    // The who-can and reach listings agree too.
+    for args in [
+        vec![
+            "who-can",
+            "s3:GetObject",
+            "arn:aws:s3:::reports-111111111111/a.csv",
+        ],
+        vec!["reach", bucket],
+    ] {
+        let names = |env: &str| {
+            let mut a = vec![args[0], "--env", env, "--account", "111111111111"];
+            a.extend(&args[1..]);
+            let v = json(&a);
+            let mut p: Vec<String> = v["principals"]
+                .as_array()
+                .expect("principals")
+                .iter()
+                .map(|e| format!("{} {} {}", e["principal"], e["decision"], e["actions"]))
+                .collect();
+            p.sort();
+            p
+        };
+        assert_eq!(names(plan), names(snap), "{args:?}");
+    }
+}
+
+#[test]
+fn template_layered_over_a_snapshot_joins_its_account() {
+    let snap = "tests/iac/terraform/snapshot";
+    let tpl = "tests/iac/layer/template.yaml";
+    // The template's role joins account 111111111111 (taken from the snapshot) and its bucket
+    // policy replaces the existing bucket's.
+    let a = json(&[
+        "can",
+        "--env",
+        snap,
+        "--env",
+        tpl,
+        "role/ingest",
+        "s3:PutObject",
+        "arn:aws:s3:::reports-111111111111/in/x",
+        "--context",
+        "aws:SecureTransport=true",
+    ]);
+    assert_eq!(a["decision"], "allow", "{a}");
+    assert_eq!(
+        a["principal"], "arn:aws:iam::111111111111:role/ingest",
+        "{a}"
+    );
+    // The snapshot's own role keeps working; the layered bucket policy now denies its deletes.
+    let a = json(&[
+        "can",
+        "--env",
+        snap,
+        "--env",
+        tpl,
+        "role/reports-reader",
+        "s3:GetObject",
+        "arn:aws:s3:::reports-111111111111/a",
+        "--context",
+        "aws:SecureTransport=true",
+    ]);
+    assert_eq!(a["decision"], "allow", "{a}");
+    let a = json(&[
+        "can",
+        "--env",
+        snap,
+        "--env",
+        tpl,
+        "anonymous",
+        "s3:GetObject",
+        "arn:aws:s3:::reports-111111111111/shared/x",
+    ]);
+    assert_eq!(
+        a["decision"], "deny",
+        "the template's bucket policy replaced the partner grant: {a}"
+    );
+    // The single --env keeps its meaning.
+    let a = json(&[
+        "can",
+        "--env",
+        snap,
+        "role/reports-reader",
+        "s3:PutObject",
+        "arn:aws:s3:::reports-111111111111/in/x",
+    ]);
+    assert_eq!(a["decision"], "deny", "{a}");
+    let (code, _, err) = run(&[
+        "can",
+        "--env",
+        snap,
+        "role/ingest",
+        "s3:PutObject",
+        "arn:aws:s3:::reports-111111111111/in/x",
+    ]);
+    assert_eq!(
+        code, 2,
+        "the template's role is not in the snapshot alone: {err}"
+    );
+    // Diff of the snapshot alone against snapshot + template.
+    let d = json(&[
+        "diff",
+        "--before",
+        snap,
+        "--after",
+        snap,
+        tpl,
+        "--reach",
+        "arn:aws:s3:::reports-111111111111",
+    ]);
+    let gained = d["gained"].as_array().expect("gained");
+    assert!(
+        gained.iter().any(
+            |g| g["principal"] == "arn:aws:iam::111111111111:role/ingest"
+                && g["action"] == "s3:PutObject"
+        ),
+        "{d}"
+    );
+    // Principals outside the environment (the partner account 222222222222 the old bucket
+    // policy named) are not enumerated by reach, so their lost access is not listed.
+    assert_eq!(gained.len(), 1, "{d}");
+}
+
+/// Runs the binary on a malformed input: exit 2 and an error naming each expected piece.
+fn rejects(file: &str, expected: &[&str]) {
+    let (code, _, err) = run(&[
+        "can",
+        "--env",
+        file,
+        "123456789012",
+        "s3:ListAllMyBuckets",
+        "*",
+    ]);
+    assert_eq!(code, 2, "{file}: {err}");
+    assert!(!err.contains("panicked"), "{file}: {err}");
+    for e in expected {
+        assert!(err.contains(e), "{file}: expected `{e}` in:\n{err}");
+    }
+}
+
+#[test]
+fn malformed_templates_name_file_line_and_logical_id() {
+    rejects(
+        "tests/iac/malformed/bad-yaml.yaml",
+        &[
+            "tests/iac/malformed/bad-yaml.yaml",
+            "line 9",
+            "`Broken`",
+            "not valid YAML",
+        ],
+    );
+    rejects(
+        "tests/iac/malformed/unknown-tag.yaml",
+        &[
+            "unknown-tag.yaml",
+            "line 8",
+            "logical id `Fn`",
+            "unknown intrinsic function `!Frobnicate`",
+        ],
+    );
+    rejects(
+        "tests/iac/malformed/unknown-fn.json",
+        &[
+            "unknown-fn.json",
+            "line 5",
+            "Resources.Bucket.Properties.BucketName.Fn::Frobnicate",
+            "unknown intrinsic function `Fn::Frobnicate`",
+        ],
+    );
+    rejects(
+        "tests/iac/malformed/circular.yaml",
+        &[
+            "circular.yaml",
+            "line ",
+            "circular dependency between resources",
+            "logical id `",
+        ],
+    );
+    rejects(
+        "tests/iac/malformed/bad-ref.yaml",
+        &[
+            "bad-ref.yaml",
+            "line 4",
+            "Resources.Role.Properties.RoleName.Ref",
+            "`Nope`",
+        ],
+    );
+    rejects(
+        "tests/iac/malformed/bad-policy.yaml",
+        &[
+            "bad-policy.yaml",
+            "line 4",
+            "Resources.Role.Properties.Policies[0].PolicyDocument.Statement[0]",
+            "Effect",
+        ],
+    );
+}
+
+/// Every vendored corpus file loads (warnings allowed), or fails with its expected error; none
+/// panics. Loaded in-process for speed.
+#[test]
+fn corpus_loads_or_fails_as_expected() {
+    let dir = root().join("tests/iac-corpus");
+    let expected: Vec<(String, String)> = std::fs::read_to_string(dir.join("expected-errors.txt"))
+        .expect("expected-errors.txt")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            l.split_once(" :: ")
+                .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        })
+        .collect();
+    let mut files = Vec::new();
+    collect(&dir, &mut files);
+    files.sort();
+    assert!(files.len() >= 45, "only {} corpus files", files.len());
+    let mut problems = Vec::new();
+    let (mut loaded, mut failed) = (0, 0);
+    for f in &files {
+        let rel = f
+            .strip_prefix(&dir)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let opts = iamdl::iac::IacOptions::default();
+        let paths = vec![f.clone()];
+        let r = std::panic::catch_unwind(|| iamdl::iac::load_layers(&paths, &opts));
+        let want = expected
+            .iter()
+            .find(|(n, _)| *n == rel)
+            .map(|(_, m)| m.clone());
+        match (r, want) {
+            (Err(_), _) => problems.push(format!("{rel}: panicked")),
+            (Ok(Ok(env)), None) => {
+                loaded += 1;
+                if env.roles.is_empty() && env.resources.is_empty() && env.users.is_empty() {
+                    problems.push(format!("{rel}: loaded nothing"));
+                }
+            }
+            (Ok(Ok(_)), Some(m)) => problems.push(format!("{rel}: loaded, expected error `{m}`")),
+            (Ok(Err(e)), Some(m)) => {
+                failed += 1;
+                let all: Vec<String> = e.errors.iter().map(|d| d.to_string()).collect();
+                if !all.iter().any(|d| d.contains(&m)) {
+                    problems.push(format!("{rel}: expected `{m}`, got {all:?}"));
+                }
+            }
+            (Ok(Err(e)), None) => problems.push(format!(
+                "{rel}: {}",
+                e.errors
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert_eq!(failed, expected.len());
+    assert!(loaded >= 40, "{loaded} loaded");
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("read corpus dir").flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+        if p.is_dir() {
+            if name != "licenses" {
+                collect(&p, out);
+            }
+        } else if !(name.contains("license")
+            || name.contains("notice")
+            || name == "sources.json"
+            || name == "readme.md"
+            || name == "expected-errors.txt")
+        {
+            out.push(p);
+        }
+    }
+}
