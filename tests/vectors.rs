@@ -1211,3 +1211,37 @@ fn v70_service_grant_does_not_cover_execution_role() {
         IMPLICIT,
     );
 }
+
+/// An action pattern in a question means "some action the pattern names": `who can s3:*`
+/// lists a principal allowed only s3:PutObject (a compliance gate `assert none: who can s3:*`
+/// must not pass because no statement names the literal `s3:*`), with the actions it may
+/// perform; a pattern naming none of its actions does not list it.
+#[test]
+fn action_pattern_questions_cover_every_named_action() {
+    use iamdl::engine::request::{Target, UserContext};
+    let e = Snap::new()
+        .alice(vec![doc(vec![allow("s3:PutObject", "arn:aws:s3:::b1/*")])])
+        .bucket(A, "b1", None)
+        .engine();
+    let ctx = UserContext::default();
+    let t = Target::Exact(B1_X.to_string());
+    let any = e.who_can("s3:*", &t, &ctx);
+    let alice = any
+        .principals
+        .iter()
+        .find(|p| p.principal == ALICE)
+        .expect("alice can do some s3 action on b1/x");
+    assert_eq!(alice.decision, Decision::Allow);
+    assert_eq!(alice.actions, vec!["s3:PutObject".to_string()]);
+    let put = e.who_can("s3:Put*", &t, &ctx);
+    assert!(put.principals.iter().any(|p| p.principal == ALICE));
+    let get = e.who_can("s3:Get*", &t, &ctx);
+    assert!(!get.principals.iter().any(|p| p.principal == ALICE));
+    // `can` with a pattern: the most permissive of the named actions.
+    let a = ask(&e, ALICE, "s3:*", B1_X, ctx.clone());
+    assert_eq!(
+        (a.decision, a.action.as_str()),
+        (Decision::Allow, "s3:PutObject")
+    );
+    expect_deny(&ask(&e, ALICE, "s3:Get*", B1_X, ctx), "identity", IMPLICIT);
+}

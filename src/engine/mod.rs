@@ -371,8 +371,62 @@ impl Engine {
     }
 
     /// Decides one request and explains it.
+    ///
+    /// An action pattern (`s3:*`, `iam:Put*`) asks about every catalog action it names that
+    /// applies to the resource: the answer is the most permissive of theirs (its `action`
+    /// names the concrete action), with a note listing the others that are allowed too.
     pub fn can(&self, req: &Request) -> Answer {
+        if req.action.contains(['*', '?']) {
+            if let Some(a) = self.can_pattern(req) {
+                return a;
+            }
+        }
         self.can_with(req, None)
+    }
+
+    fn can_pattern(&self, req: &Request) -> Option<Answer> {
+        let pat = req.action.to_ascii_lowercase();
+        let text = req.target.text();
+        let applicable: Option<Vec<String>> = (text != "*").then(|| {
+            self.catalog
+                .actions_on(&text.replace('*', "x"))
+                .iter()
+                .map(|a| a.full_name())
+                .collect()
+        });
+        let names: Vec<String> = self
+            .catalog
+            .all_actions()
+            .map(|a| a.full_name())
+            .filter(|n| {
+                crate::iam::pattern::action_matches(&pat, &n.to_ascii_lowercase())
+                    && applicable.as_ref().is_none_or(|s| s.contains(n))
+            })
+            .collect();
+        let mut best: Option<Answer> = None;
+        let mut others: Vec<String> = Vec::new();
+        for n in names {
+            let mut r = req.clone();
+            r.action = n.clone();
+            let a = self.can_with(&r, None);
+            if a.decision != answer::Decision::Deny {
+                others.push(n);
+            }
+            if best.as_ref().is_none_or(|b| a.decision < b.decision) {
+                best = Some(a);
+            }
+        }
+        let mut best = best?;
+        others.retain(|n| *n != best.action);
+        if !others.is_empty() {
+            best.notes.push(format!(
+                "{} names {} more action(s) that are allowed or conditional: {}",
+                req.action,
+                others.len(),
+                others.join(", ")
+            ));
+        }
+        Some(best)
     }
 
     /// Decides one request with `iam:PassedToService` known (for `can-pass`).

@@ -375,6 +375,11 @@ impl Engine {
 
     /// Who can perform `action` on `target`, directly or through role chains.
     pub fn who_can(&self, action: &str, target: &Target, ctx: &UserContext) -> WhoCanAnswer {
+        if action.contains(['*', '?']) {
+            if let Some(a) = self.who_can_pattern(action, target, ctx) {
+                return a;
+            }
+        }
         let t0 = std::time::Instant::now();
         let callers = self.callers_for(target);
         let direct = self.decide_many(&callers, action, target, ctx, None);
@@ -699,59 +704,115 @@ impl Engine {
                 targets.push(Target::Set(format!("{resource}/*")));
             }
         }
-        let mut access: FxHashMap<Node, (Decision, Vec<String>, Vec<String>)> =
-            FxHashMap::default();
-        // Per caller, the indices (into `all`) of the actions it may perform.
-        let mut acts: FxHashMap<Node, Vec<u32>> = FxHashMap::default();
-        let mut all: Vec<(String, String)> = Vec::new();
+        let mut acc = ActionAccess::default();
         for t in &targets {
-            let probe = if let Target::Set(s) = t {
-                s.replace('*', "x")
-            } else {
-                t.text().to_string()
-            };
-            let callers = self.callers_for(t);
-            // Equivalence classes of actions: two actions that every relevant statement treats
-            // alike get one decision (design notes: "atomic predicates").
-            let actions = self.catalog.actions_on(&probe);
-            let names: Vec<String> = actions.iter().map(|a| a.full_name()).collect();
-            let tc = std::time::Instant::now();
-            let classes = self.action_classes(&names, t);
-            timing(
-                &format!(
-                    "reach: {} actions in {} classes on {}",
-                    names.len(),
-                    classes.len(),
-                    t.text()
-                ),
-                tc,
-            );
-            let base = all.len() as u32;
-            all.extend(
-                actions
+            let actions = self.catalog.actions_on(&probe_of(t));
+            let names: Vec<(String, String)> = actions
+                .iter()
+                .map(|a| (a.full_name(), a.access.as_str().to_string()))
+                .collect();
+            self.collect_access(t, names, ctx, &mut acc);
+        }
+        self.finish_access(acc, "*", resource, ctx)
+    }
+
+    /// Who can perform any action matching an action pattern (`s3:*`, `iam:Put*`) on the
+    /// target: every catalog action the pattern names (and that applies to the target) is
+    /// decided, and each principal is listed with its best decision and the actions it may
+    /// perform. A pattern naming no catalog action is decided literally.
+    fn who_can_pattern(
+        &self,
+        pattern: &str,
+        target: &Target,
+        ctx: &UserContext,
+    ) -> Option<WhoCanAnswer> {
+        let pat = pattern.to_ascii_lowercase();
+        let applicable: Option<FxHashSet<String>> = if target.text() == "*" {
+            None
+        } else {
+            Some(
+                self.catalog
+                    .actions_on(&probe_of(target))
                     .iter()
-                    .zip(&names)
-                    .map(|(a, n)| (n.clone(), a.access.as_str().to_string())),
-            );
-            let reps: Vec<String> = classes.iter().map(|c| names[c[0]].clone()).collect();
-            let decided = self.decide_classes(&callers, &reps, t, ctx);
-            for (class, ds) in classes.into_iter().zip(decided) {
-                for (n, d) in callers.iter().zip(ds) {
-                    if d.decision == Decision::Deny {
-                        continue;
-                    }
-                    let list = acts.entry(n.clone()).or_default();
-                    list.extend(class.iter().map(|&k| base + k as u32));
-                    match access.get_mut(n) {
-                        Some(e) if d.decision < e.0 => *e = (d.decision, d.conditions, Vec::new()),
-                        Some(_) => {}
-                        None => {
-                            access.insert(n.clone(), (d.decision, d.conditions, Vec::new()));
-                        }
+                    .map(|a| a.full_name())
+                    .collect(),
+            )
+        };
+        let names: Vec<(String, String)> = self
+            .catalog
+            .all_actions()
+            .filter(|a| {
+                let n = a.full_name();
+                crate::iam::pattern::action_matches(&pat, &n.to_ascii_lowercase())
+                    && applicable.as_ref().is_none_or(|s| s.contains(&n))
+            })
+            .map(|a| (a.full_name(), a.access.as_str().to_string()))
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        let mut acc = ActionAccess::default();
+        self.collect_access(target, names, ctx, &mut acc);
+        Some(self.finish_access(acc, pattern, target.text(), ctx))
+    }
+
+    /// Decides the named actions (with their access levels) on one target for every caller,
+    /// accumulating each caller's best decision and the actions it may perform.
+    fn collect_access(
+        &self,
+        t: &Target,
+        names_levels: Vec<(String, String)>,
+        ctx: &UserContext,
+        acc: &mut ActionAccess,
+    ) {
+        let callers = self.callers_for(t);
+        let names: Vec<String> = names_levels.iter().map(|(n, _)| n.clone()).collect();
+        // Equivalence classes of actions: two actions that every relevant statement treats
+        // alike get one decision (design notes: "atomic predicates").
+        let tc = std::time::Instant::now();
+        let classes = self.action_classes(&names, t);
+        timing(
+            &format!(
+                "reach: {} actions in {} classes on {}",
+                names.len(),
+                classes.len(),
+                t.text()
+            ),
+            tc,
+        );
+        let base = acc.all.len() as u32;
+        acc.all.extend(names_levels);
+        let reps: Vec<String> = classes.iter().map(|c| names[c[0]].clone()).collect();
+        let decided = self.decide_classes(&callers, &reps, t, ctx);
+        for (class, ds) in classes.into_iter().zip(decided) {
+            for (n, d) in callers.iter().zip(ds) {
+                if d.decision == Decision::Deny {
+                    continue;
+                }
+                let list = acc.acts.entry(n.clone()).or_default();
+                list.extend(class.iter().map(|&k| base + k as u32));
+                match acc.access.get_mut(n) {
+                    Some(e) if d.decision < e.0 => *e = (d.decision, d.conditions, Vec::new()),
+                    Some(_) => {}
+                    None => {
+                        acc.access
+                            .insert(n.clone(), (d.decision, d.conditions, Vec::new()));
                     }
                 }
             }
         }
+    }
+
+    /// Adds role chains to accumulated access and lists each principal's actions and levels
+    /// (for a chained principal: those of the last role of its chain).
+    fn finish_access(
+        &self,
+        acc: ActionAccess,
+        action: &str,
+        resource: &str,
+        ctx: &UserContext,
+    ) -> WhoCanAnswer {
+        let ActionAccess { access, acts, all } = acc;
         let tc = std::time::Instant::now();
         let mut out = self.with_chains(access, ctx);
         timing("reach: chains", tc);
@@ -777,7 +838,7 @@ impl Engine {
             }
         }
         WhoCanAnswer {
-            action: "*".into(),
+            action: action.to_string(),
             resource: resource.to_string(),
             principals: out,
             notes: self.global_notes(),
@@ -883,4 +944,22 @@ fn next_hops(radj: &[Vec<(u32, bool)>], sources: &[u32], firm_only: bool) -> Vec
         }
     }
     next
+}
+
+/// Access accumulated over several actions: best decision per caller, the actions each may
+/// perform (indices into `all`), and the (action, access level) names.
+#[derive(Default)]
+struct ActionAccess {
+    access: FxHashMap<Node, (Decision, Vec<String>, Vec<String>)>,
+    acts: FxHashMap<Node, Vec<u32>>,
+    all: Vec<(String, String)>,
+}
+
+/// A concrete ARN standing for a target (a pattern's `*` replaced), to look up resource types.
+fn probe_of(t: &Target) -> String {
+    if let Target::Set(s) = t {
+        s.replace('*', "x")
+    } else {
+        t.text().to_string()
+    }
 }
