@@ -12,6 +12,7 @@ pub mod escalation;
 pub mod iac;
 pub mod iam;
 pub mod input;
+pub mod query;
 pub mod reference;
 pub mod rules;
 pub mod triage;

@@ -4,6 +4,7 @@
 pub mod escalation;
 pub mod facts_dump;
 pub mod iac;
+pub mod query;
 pub mod render;
 pub mod triage;
 
@@ -170,6 +171,29 @@ pub enum Command {
         /// Output folder (created).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Answer queries of the query language (several separated by `;`); see queries/README.md.
+    Query {
+        /// Environment and output options.
+        #[command(flatten)]
+        args: query::QueryArgs,
+        /// The query text, e.g. 'who can s3:GetObject on arn:aws:s3:::reports/*'.
+        text: String,
+    },
+    /// Run query files (.q) in order; failed assertions make the exit status 1.
+    Run {
+        /// Environment and output options.
+        #[command(flatten)]
+        args: query::QueryArgs,
+        /// Query files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Interactive query shell (reads queries from standard input when it is not a terminal).
+    Repl {
+        /// Environment and output options.
+        #[command(flatten)]
+        args: query::QueryArgs,
     },
     /// Access gained and lost between two environments (e.g. a template before and after a change).
     Diff {
@@ -401,6 +425,9 @@ pub fn run(cli: Cli) -> i32 {
             ));
             0
         }
+        Command::Query { args, text } => query::query(&args, &text),
+        Command::Run { args, files } => query::run_files(&args, &files),
+        Command::Repl { args } => query::repl(&args),
         Command::ExplainError(a) => triage::explain_error(a),
         Command::Needs(a) => triage::needs(a),
         Command::Diff {

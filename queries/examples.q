@@ -1,0 +1,34 @@
+# The examples of the query language, on facts/examples/query-demo/env:
+#   iamdl run --env facts/examples/query-demo/env queries/examples.q
+
+# Who can read the report objects (directly or through role chains)?
+who can s3:GetObject on arn:aws:s3:::reports/*
+
+# Everyone who can do anything to the bucket or its objects, by access level.
+who can reach arn:aws:s3:::reports
+
+# One request, explained: lambda-exec's PassRole is conditional on iam:PassedToService.
+can role/lambda-exec do iam:PassRole on role/transcribe-data
+
+# P9: PassRole by the caller and the role's trust of the service.
+can role/lambda-exec pass role/transcribe-data to transcribe.amazonaws.com
+
+# The catalog's object actions that alice may perform.
+what can user/alice do on arn:aws:s3:::reports/*
+
+# Role chains: alice -> ops -> OrganizationAdmin.
+path from user/alice to role/OrganizationAdmin
+
+# Explanations: the statements that allow, the layers that deny.
+why can user/alice do s3:GetObject on arn:aws:s3:::reports/q1.csv
+why not role/app-dev-lambdaRole do cloudwatch:GetMetricStatistics on *
+
+# Request context: the CloudTrail grant needs aws:SourceAccount.
+who can kms:Decrypt on arn:aws:kms:eu-west-1:111111111111:key/abcd with aws:SourceAccount = "111111111111"
+
+# Datalog: writers from another account than the resource's.
+?- allowed(P, "s3:PutObject", R), account(P, A), resource_account(R, B), A != B.
+
+# The same as a rule, then queried.
+external_writers(P, R) :- allowed(P, "s3:PutObject", R), account(P, A), resource_account(R, B), A != B.
+?- external_writers(P, _).

@@ -1,0 +1,474 @@
+//! Parsing: the generated LR(1) parser (`grammar/query.lalrpop`), and errors rendered with
+//! line:column, the source line, a caret under the offending text and what was expected.
+
+use super::ast::*;
+use lalrpop_util::ParseError;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, missing_docs, unused)]
+    grammar,
+    "/query.rs"
+);
+
+/// An error located in the query text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    /// The offending bytes.
+    pub span: Span,
+    /// What is wrong, and what was expected.
+    pub message: String,
+}
+
+impl QueryError {
+    /// A new error at `span`.
+    pub fn new(span: Span, message: impl Into<String>) -> QueryError {
+        QueryError {
+            span,
+            message: message.into(),
+        }
+    }
+
+    /// Renders the error for `src` (named `origin`, e.g. a file name or `query`):
+    /// `origin:LINE:COL: error: MESSAGE`, the source line and a caret line.
+    pub fn render(&self, origin: &str, src: &str) -> String {
+        let (line, col, text) = line_col(src, self.span.0);
+        let width = src[self.span.0.min(src.len())..self.span.1.min(src.len()).max(self.span.0)]
+            .lines()
+            .next()
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            .max(1);
+        let gutter = format!("{line}");
+        format!(
+            "{origin}:{line}:{col}: error: {}\n {gutter} | {text}\n {} | {}{}\n",
+            self.message,
+            " ".repeat(gutter.len()),
+            " ".repeat(col - 1),
+            "^".repeat(width)
+        )
+    }
+}
+
+/// 1-based line and column (in characters) of byte `pos`, and the text of that line.
+pub fn line_col(src: &str, pos: usize) -> (usize, usize, &str) {
+    let pos = pos.min(src.len());
+    let start = src[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let end = src[pos..].find('\n').map(|i| pos + i).unwrap_or(src.len());
+    let line = src[..start].matches('\n').count() + 1;
+    let col = src[start..pos].chars().count() + 1;
+    (line, col, src[start..end].trim_end_matches('\r'))
+}
+
+/// A readable name for a token of the grammar as lalrpop lists it.
+fn token_name(t: &str) -> String {
+    if t == "WORD" || t.contains("A-Za-z0-9") {
+        "a word (name, ARN, action, number or variable)".into()
+    } else if t == "STRING" || t.starts_with("r#\"\\\"") {
+        "a quoted string".into()
+    } else {
+        format!("`{}`", t.trim_matches('"'))
+    }
+}
+
+fn expected_list(expected: &[String]) -> String {
+    let mut names: Vec<String> = expected.iter().map(|t| token_name(t)).collect();
+    names.dedup();
+    match names.len() {
+        0 => "nothing more".into(),
+        1 => names.remove(0),
+        _ => {
+            let last = names.pop().unwrap_or_default();
+            format!("one of {} or {last}", names.join(", "))
+        }
+    }
+}
+
+/// Parses a whole query text (one or more statements, optionally separated by `;`).
+pub fn parse(src: &str) -> Result<Vec<Stmt>, QueryError> {
+    let stmts = grammar::ProgramParser::new()
+        .parse(src)
+        .map_err(|e| convert(src, e))?;
+    for s in &stmts {
+        check(s)?;
+    }
+    Ok(stmts)
+}
+
+/// True when `src` is a prefix of a statement that more lines could complete (the REPL then
+/// asks for a continuation line): the parser ran out of input.
+pub fn is_incomplete(src: &str) -> bool {
+    matches!(
+        grammar::ProgramParser::new().parse(src),
+        Err(ParseError::UnrecognizedEof { .. })
+    )
+}
+
+fn convert<T: std::fmt::Display>(src: &str, e: ParseError<usize, T, &str>) -> QueryError {
+    match e {
+        ParseError::InvalidToken { location } => {
+            let c = src[location..].chars().next().unwrap_or(' ');
+            if c == '"' {
+                return QueryError::new(
+                    (location, location + 1),
+                    "unterminated string: a quoted string ends with `\"` on the same line",
+                );
+            }
+            QueryError::new(
+                (location, location + c.len_utf8()),
+                format!("unexpected character `{c}`: words are names, ARNs, actions or numbers; quote other text with \"...\""),
+            )
+        }
+        ParseError::UnrecognizedEof { location, expected } => QueryError::new(
+            (location, location),
+            format!(
+                "the query ends too early: expected {}",
+                expected_list(&expected)
+            ),
+        ),
+        ParseError::UnrecognizedToken {
+            token: (l, t, r),
+            expected,
+        } => {
+            let mut m = format!(
+                "unexpected `{}`: expected {}",
+                &src[l..r],
+                expected_list(&expected)
+            );
+            let _ = t;
+            if expected.iter().any(|x| x == "\".\"") && !expected.iter().any(|x| x == "\":-\"") {
+                m.push_str(" (a Datalog query or rule ends with `.`)");
+            }
+            QueryError::new((l, r), m)
+        }
+        ParseError::ExtraToken { token: (l, _, r) } => {
+            QueryError::new((l, r), format!("unexpected `{}` after the end", &src[l..r]))
+        }
+        ParseError::User { error } => QueryError::new((0, 0), error.to_string()),
+    }
+}
+
+/// Checks what the grammar cannot: numbers where numbers are due, safe Datalog rules.
+fn check(s: &Stmt) -> Result<(), QueryError> {
+    match s {
+        Stmt::Assert(a) => {
+            if let AssertKind::Count(_, n) = &a.kind {
+                if n.text.parse::<u64>().is_err() {
+                    return Err(QueryError::new(
+                        n.span,
+                        format!(
+                            "`{}` is not a count: expected a whole number such as 3",
+                            n.text
+                        ),
+                    ));
+                }
+            }
+            check(&a.checked.stmt)
+        }
+        Stmt::Rule(r) => super::check_rule(r),
+        Stmt::Query(q) => super::check_body(&q.body, &[]),
+        Stmt::Readable(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(src: &str) -> Stmt {
+        let mut v = parse(src).unwrap_or_else(|e| panic!("{src}: {}", e.render("t", src)));
+        assert_eq!(v.len(), 1, "{src}");
+        v.remove(0)
+    }
+
+    fn form(src: &str) -> Form {
+        match one(src) {
+            Stmt::Readable(r) => r.form,
+            o => panic!("{o:?}"),
+        }
+    }
+
+    fn err(src: &str) -> String {
+        let e = parse(src).expect_err(src);
+        e.render("t", src)
+    }
+
+    fn texts(ws: &[&Word]) -> Vec<String> {
+        ws.iter().map(|w| w.text.clone()).collect()
+    }
+
+    #[test]
+    fn every_readable_form() {
+        let Form::WhoCan { action, resource } =
+            form("who can s3:GetObject on arn:aws:s3:::reports/*")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            texts(&[&action, &resource]),
+            ["s3:GetObject", "arn:aws:s3:::reports/*"]
+        );
+        assert_eq!(action.span, (8, 20));
+        let Form::Reach { resource } = form("who can reach arn:aws:s3:::reports") else {
+            panic!()
+        };
+        assert_eq!(resource.text, "arn:aws:s3:::reports");
+        let Form::Can {
+            principal,
+            action,
+            resource,
+        } = form("can role/lambda-exec do iam:PassRole on role/transcribe-data")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            texts(&[&principal, &action, &resource]),
+            ["role/lambda-exec", "iam:PassRole", "role/transcribe-data"]
+        );
+        let Form::CanPass {
+            principal,
+            role,
+            service,
+        } = form("can role/lambda-exec pass role/transcribe-data to transcribe.amazonaws.com")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            texts(&[&principal, &role, &service]),
+            [
+                "role/lambda-exec",
+                "role/transcribe-data",
+                "transcribe.amazonaws.com"
+            ]
+        );
+        let Form::What {
+            principal,
+            resource,
+        } = form("what can user/alice do on arn:aws:s3:::reports/*")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            texts(&[&principal, &resource]),
+            ["user/alice", "arn:aws:s3:::reports/*"]
+        );
+        let Form::Path { from, to } = form("path from user/alice to role/OrganizationAdmin") else {
+            panic!()
+        };
+        assert_eq!(
+            texts(&[&from, &to]),
+            ["user/alice", "role/OrganizationAdmin"]
+        );
+        let Form::Why {
+            negated, resource, ..
+        } = form("why can user/alice do s3:GetObject on arn:aws:s3:::reports/q1.csv")
+        else {
+            panic!()
+        };
+        assert!(!negated);
+        assert_eq!(resource.text, "arn:aws:s3:::reports/q1.csv");
+        let Form::Why {
+            negated, resource, ..
+        } = form("why not role/app-dev-lambdaRole do cloudwatch:GetMetricStatistics on *")
+        else {
+            panic!()
+        };
+        assert!(negated);
+        assert_eq!(resource.text, "*");
+    }
+
+    #[test]
+    fn with_context() {
+        let Stmt::Readable(r) = one(
+            "who can kms:Decrypt on arn:aws:kms:eu-west-1:111111111111:key/abcd with aws:SourceAccount = \"111111111111\", aws:SourceArn = arn:aws:s3:::b",
+        ) else {
+            panic!()
+        };
+        let pairs: Vec<(String, String, bool)> = r
+            .context
+            .pairs
+            .iter()
+            .map(|(k, v)| (k.text.clone(), v.text.clone(), v.quoted))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("aws:SourceAccount".into(), "111111111111".into(), true),
+                ("aws:SourceArn".into(), "arn:aws:s3:::b".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn datalog_query_rule_fact_negation_comparisons() {
+        let Stmt::Query(q) = one(
+            "?- allowed(P, \"s3:PutObject\", R), account(P, A), resource_account(R, B), A != B.",
+        ) else {
+            panic!()
+        };
+        assert_eq!(q.body.len(), 4);
+        let Literal::Pos(a) = &q.body[0] else {
+            panic!()
+        };
+        assert_eq!(a.name.text, "allowed");
+        assert!(matches!(&a.args[0], Term::Var(w) if w.text == "P"));
+        assert!(matches!(&a.args[1], Term::Const(w) if w.text == "s3:PutObject" && w.quoted));
+        assert!(matches!(
+            &q.body[3],
+            Literal::Cmp(Term::Var(_), CmpOp::Ne, Term::Var(_), _)
+        ));
+        let Stmt::Rule(r) = one("external_writers(P, R) :- allowed(P, \"s3:PutObject\", R), account(P, A), resource_account(R, B), A != B.") else {
+            panic!()
+        };
+        assert_eq!(r.head.name.text, "external_writers");
+        assert_eq!(r.body.len(), 4);
+        let Stmt::Query(q) = one("?- external_writers(P, _).") else {
+            panic!()
+        };
+        let Literal::Pos(a) = &q.body[0] else {
+            panic!()
+        };
+        assert!(matches!(a.args[1], Term::Wild(_)));
+        let Stmt::Rule(f) = one("trusted(\"111111111111\").") else {
+            panic!()
+        };
+        assert!(f.body.is_empty());
+        let Stmt::Rule(n) = one("lonely(R) :- principal(R, role), not assumable(R), R >= \"a\", R < z, R <= z, R > a, R = R.") else {
+            panic!()
+        };
+        assert!(
+            matches!(&n.body[0], Literal::Pos(a) if matches!(&a.args[1], Term::Const(w) if w.text == "role" && !w.quoted))
+        );
+        assert!(matches!(&n.body[1], Literal::Neg(_)));
+        let ops: Vec<CmpOp> = n.body[2..]
+            .iter()
+            .map(|l| match l {
+                Literal::Cmp(_, op, _, _) => *op,
+                _ => panic!(),
+            })
+            .collect();
+        assert_eq!(ops, [CmpOp::Ge, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Eq]);
+        let Stmt::Query(q) =
+            one("?- allowed(P, \"kms:Decrypt\", R) with aws:SourceAccount = \"1\".")
+        else {
+            panic!()
+        };
+        assert_eq!(q.context.pairs.len(), 1);
+    }
+
+    #[test]
+    fn assertions() {
+        let Stmt::Assert(a) = one("assert none: who can s3:* on arn:aws:s3:::payroll/* where account != \"111111111111\" and kind = role") else {
+            panic!()
+        };
+        assert_eq!(a.kind, AssertKind::None);
+        assert_eq!(a.checked.filters.len(), 2);
+        assert_eq!(a.checked.filters[0].column.text, "account");
+        let Stmt::Assert(a) = one("assert count(who can reach arn:aws:s3:::reports) <= 3") else {
+            panic!()
+        };
+        assert!(matches!(&a.kind, AssertKind::Count(CmpOp::Le, n) if n.text == "3"));
+        let Stmt::Assert(a) = one("assert some: ?- principal(P, \"user\").") else {
+            panic!()
+        };
+        assert_eq!(a.kind, AssertKind::Some);
+        assert!(matches!(*a.checked.stmt, Stmt::Query(_)));
+    }
+
+    #[test]
+    fn several_statements_comments_and_separators() {
+        let v = parse("# a comment\nwho can s3:GetObject on *; can user/a do s3:GetObject on *\n?- principal(P, _).\n;;").unwrap();
+        assert_eq!(v.len(), 3);
+        assert!(parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn error_unexpected_token_with_caret_and_expected() {
+        assert_eq!(
+            err("who can s3:GetObject arn:aws:s3:::x"),
+            "t:1:22: error: unexpected `arn:aws:s3:::x`: expected `on`\n 1 | who can s3:GetObject arn:aws:s3:::x\n   |                      ^^^^^^^^^^^^^^\n"
+        );
+        let e = err("can user/a pass");
+        assert!(
+            e.contains(
+                "the query ends too early: expected a word (name, ARN, action, number or variable)"
+            ),
+            "{e}"
+        );
+        let e = err("who do");
+        assert!(e.contains("unexpected `do`: expected `can`"), "{e}");
+        let e = err("frobnicate everything");
+        assert!(e.contains("unexpected `everything`: expected `(`"), "{e}");
+    }
+
+    #[test]
+    fn error_datalog_end_hint() {
+        let e = err("?- principal(P, K)\nwho can a:b on *");
+        assert!(e.starts_with("t:2:1: error: unexpected `who`: expected one of `,`, `.` or `with` (a Datalog query or rule ends with `.`)"), "{e}");
+        let e = err("?- principal(P, K)");
+        assert!(
+            e.contains("the query ends too early: expected one of `,`, `.` or `with`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn error_invalid_character_and_unterminated_string() {
+        let e = err("who can s3:GetObject on arn:aws:s3:::a|b");
+        assert!(e.contains("t:1:39: error: unexpected character `|`"), "{e}");
+        let e = err("?- principal(P, \"user).");
+        assert!(e.contains("t:1:17: error: unterminated string: a quoted string ends with `\"` on the same line"), "{e}");
+    }
+
+    #[test]
+    fn error_count_not_a_number() {
+        let e = err("assert count(who can reach *) <= many");
+        assert!(
+            e.contains("`many` is not a count: expected a whole number such as 3"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn error_unsafe_rules() {
+        let e = err("p(X, Y) :- principal(X, _).");
+        assert!(e.contains("t:1:6: error: variable Y of the head does not occur in a positive atom of the body"), "{e}");
+        let e = err("p(_) :- principal(X, _).");
+        assert!(
+            e.contains("`_` cannot appear in the head of a rule: name the variable"),
+            "{e}"
+        );
+        let e = err("?- principal(X, _), not account(X, A).");
+        assert!(
+            e.contains("variable A must also occur in a positive atom of the body"),
+            "{e}"
+        );
+        let e = err("?- principal(X, _), X != Y.");
+        assert!(e.contains("variable Y must also occur"), "{e}");
+        let e = err("?- principal(X, _), _ != X.");
+        assert!(
+            e.contains("`_` cannot be compared: use a named variable"),
+            "{e}"
+        );
+        // An equality with something bound binds.
+        assert!(parse("?- principal(X, _), Y = X, Z = \"a\", Z != Y.").is_ok());
+    }
+
+    #[test]
+    fn incomplete_input_for_multi_line_rules() {
+        assert!(is_incomplete("ext(P) :- allowed(P, \"s3:PutObject\", R),"));
+        assert!(is_incomplete(
+            "ext(P) :- allowed(P, \"s3:PutObject\", R)\n  "
+        ));
+        assert!(is_incomplete("who can"));
+        assert!(!is_incomplete("ext(P) :- allowed(P, \"s3:PutObject\", R)."));
+        assert!(!is_incomplete("who can s3:GetObject on *"));
+        assert!(!is_incomplete("who who"));
+        assert!(!is_incomplete(""));
+    }
+
+    #[test]
+    fn line_and_column() {
+        assert_eq!(line_col("ab\ncdé f", 8), (2, 5, "cdé f"));
+        assert_eq!(line_col("x", 5), (1, 2, "x"));
+    }
+}

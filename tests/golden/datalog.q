@@ -1,0 +1,3 @@
+# env: facts/examples/query-demo/env
+# format: json
+# files: queries/datalog.q

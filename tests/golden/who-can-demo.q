@@ -1,0 +1,3 @@
+# env: facts/examples/demo/env
+# format: markdown
+# files: queries/who-can.q

@@ -1,0 +1,543 @@
+//! Query language end to end: golden files (tests/golden/*.q → .out/.err) run through the
+//! real binary in batch (`iamdl run`) and through the REPL's standard input, and the
+//! agreement of readable forms with their Datalog equivalents.
+//!
+//! A golden file starts with header comments: `# env: PATH`, `# format: table|json|csv|markdown`,
+//! optionally `# exit: N` (default 0) and `# files: F...` (run those files instead of the golden
+//! file itself). `UPDATE_GOLDEN=1 cargo test --release --test query` rewrites the outputs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Golden {
+    path: PathBuf,
+    env: String,
+    format: String,
+    exit: i32,
+    files: Vec<PathBuf>,
+}
+
+fn header(path: &Path) -> Golden {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut g = Golden {
+        path: path.to_path_buf(),
+        env: String::new(),
+        format: "table".into(),
+        exit: 0,
+        files: vec![],
+    };
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("# ") else {
+            continue;
+        };
+        if let Some(v) = rest.strip_prefix("env: ") {
+            g.env = v.trim().into();
+        } else if let Some(v) = rest.strip_prefix("format: ") {
+            g.format = v.trim().into();
+        } else if let Some(v) = rest.strip_prefix("exit: ") {
+            g.exit = v.trim().parse().unwrap();
+        } else if let Some(v) = rest.strip_prefix("files: ") {
+            g.files = v.split_whitespace().map(PathBuf::from).collect();
+        }
+    }
+    assert!(!g.env.is_empty(), "{}: no `# env:` line", path.display());
+    if g.files.is_empty() {
+        g.files
+            .push(path.strip_prefix(root()).unwrap().to_path_buf());
+    }
+    g
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_iamdl"));
+    c.current_dir(root());
+    c
+}
+
+fn check(expected_path: &Path, actual: &str, what: &str) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(expected_path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(expected_path).unwrap_or_else(|_| {
+        panic!(
+            "missing {} (UPDATE_GOLDEN=1 writes it)",
+            expected_path.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "{what}: output differs from {}",
+        expected_path.display()
+    );
+}
+
+fn goldens() -> Vec<Golden> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/golden"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "q"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 10, "golden files missing");
+    v.iter().map(|p| header(p)).collect()
+}
+
+#[test]
+fn golden_batch() {
+    for g in goldens() {
+        let out = bin()
+            .args(["run", "--env", &g.env, "--format", &g.format])
+            .args(&g.files)
+            .output()
+            .unwrap();
+        let name = g.path.display().to_string();
+        assert_eq!(
+            out.status.code(),
+            Some(g.exit),
+            "{name}: exit status; stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        check(
+            &g.path.with_extension("out"),
+            &String::from_utf8(out.stdout).unwrap(),
+            &name,
+        );
+        if g.exit == 2 {
+            check(
+                &g.path.with_extension("err"),
+                &String::from_utf8(out.stderr).unwrap(),
+                &name,
+            );
+        }
+    }
+}
+
+#[test]
+fn golden_repl_stdin() {
+    for g in goldens() {
+        let mut input = String::new();
+        for f in &g.files {
+            input.push_str(&std::fs::read_to_string(root().join(f)).unwrap());
+            input.push('\n');
+        }
+        let mut child = bin()
+            .args(["repl", "--env", &g.env, "--format", &g.format])
+            .env(
+                "IAMDL_HISTORY",
+                std::env::temp_dir().join("iamdl-test-unused-history"),
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let name = format!("{} (repl)", g.path.display());
+        assert_eq!(out.status.code(), Some(0), "{name}: the REPL ends with 0");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        if g.exit == 2 {
+            assert!(stderr.contains("error:"), "{name}: {stderr}");
+            let want = std::fs::read_to_string(g.path.with_extension("err")).unwrap();
+            let msg = want
+                .lines()
+                .next()
+                .unwrap()
+                .split("error: ")
+                .nth(1)
+                .unwrap();
+            assert!(stderr.contains(msg), "{name}: expected `{msg}` in {stderr}");
+        } else {
+            let want = std::fs::read_to_string(g.path.with_extension("out")).unwrap();
+            assert_eq!(stdout, want, "{name}: REPL output differs from batch");
+            assert!(
+                stderr.contains(" ms)"),
+                "{name}: timing of each answer: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn query_command_splits_on_semicolons_and_gates() {
+    let out = bin()
+        .args([
+            "query",
+            "--env",
+            "facts/examples/query-demo/env",
+            "--format",
+            "json",
+            "can user/alice do s3:GetObject on arn:aws:s3:::reports/q1.csv; ?- account(\"user/alice\", A).",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Two JSON documents: the `can` answer, then the Datalog table.
+    let mut docs = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
+    let can = docs.next().unwrap().unwrap();
+    assert_eq!(can["decision"], "allow");
+    let rows = docs.next().unwrap().unwrap();
+    assert_eq!(rows["columns"], serde_json::json!(["A"]));
+    assert_eq!(rows["rows"], serde_json::json!([["111111111111"]]));
+    // The readable form's JSON is the `can` subcommand's.
+    let sub = bin()
+        .args([
+            "can",
+            "--env",
+            "facts/examples/query-demo/env",
+            "--format",
+            "json",
+            "user/alice",
+            "s3:GetObject",
+            "arn:aws:s3:::reports/q1.csv",
+        ])
+        .output()
+        .unwrap();
+    let sub: serde_json::Value = serde_json::from_slice(&sub.stdout).unwrap();
+    assert_eq!(can, sub);
+    // A failing assertion exits 1, usage errors 2.
+    let gate = bin()
+        .args([
+            "query",
+            "--env",
+            "facts/examples/query-demo/env",
+            "assert none: can role/partner-writer do s3:PutObject on arn:aws:s3:::reports/incoming/a.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(gate.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&gate.stdout).starts_with("FAIL assert none:"));
+    let bad = bin().args(["query", "who can"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+mod agreement {
+    use iamdl::engine::answer::Decision;
+    use iamdl::engine::Engine;
+    use iamdl::input::{load, LoadOptions};
+    use iamdl::query::eval::{Output, Session};
+    use iamdl::query::parse::parse;
+    use std::collections::BTreeSet;
+
+    fn session(env: &str) -> Session {
+        let path = super::root().join(env);
+        Session::new(Engine::new(load(&path, &LoadOptions::default()).unwrap()))
+    }
+
+    fn run(s: &mut Session, text: &str) -> Output {
+        let stmts = parse(text).unwrap();
+        let mut last = None;
+        for st in &stmts {
+            last = Some(s.eval(st, text).unwrap_or_else(|e| panic!("{text}: {e:?}")));
+        }
+        last.unwrap()
+    }
+
+    fn rows(o: Output) -> BTreeSet<Vec<String>> {
+        match o {
+            Output::Rows(t) => t.rows.into_iter().collect(),
+            other => panic!("not rows: {other:?}"),
+        }
+    }
+
+    /// `who can A on R` (direct rows) = `?- allowed(P, A, R)` ∪ conditional ones.
+    #[test]
+    fn who_can_matches_allowed_and_conditional() {
+        let cases = [
+            (
+                "facts/examples/query-demo/env",
+                "s3:PutObject",
+                "arn:aws:s3:::reports/*",
+            ),
+            (
+                "facts/examples/query-demo/env",
+                "kms:Decrypt",
+                "arn:aws:kms:eu-west-1:111111111111:key/abcd",
+            ),
+            (
+                "facts/examples/demo/env",
+                "s3:GetObject",
+                "arn:aws:s3:::acme-data-lake-222222222222/x",
+            ),
+            (
+                "facts/examples/03-cross-account-chain/env",
+                "s3:PutObject",
+                "arn:aws:s3:::b-data-222222222222/x",
+            ),
+        ];
+        for (env, action, resource) in cases {
+            let mut s = session(env);
+            let Output::Who(w) = run(&mut s, &format!("who can {action} on {resource}")) else {
+                panic!()
+            };
+            for (rel, want) in [
+                ("allowed", Decision::Allow),
+                ("conditional", Decision::Conditional),
+            ] {
+                let readable: BTreeSet<Vec<String>> = w
+                    .principals
+                    .iter()
+                    .filter(|p| p.via.is_empty() && p.decision == want)
+                    .map(|p| vec![p.principal.clone()])
+                    .collect();
+                let datalog = rows(run(
+                    &mut s,
+                    &format!("?- {rel}(P, \"{action}\", \"{resource}\")."),
+                ));
+                assert_eq!(
+                    readable, datalog,
+                    "{env}: who can {action} on {resource} vs {rel}"
+                );
+            }
+            assert!(!w.principals.is_empty(), "{env}: a real answer");
+        }
+    }
+
+    /// `can P do A on R` = `allowed("P", A, R)` / `conditional(...)`, for every principal.
+    #[test]
+    fn can_matches_allowed() {
+        let mut s = session("facts/examples/query-demo/env");
+        let principals = rows(run(&mut s, "?- principal(P, _)."));
+        let mut allowed = 0;
+        for p in principals {
+            let p = &p[0];
+            for (a, r) in [
+                ("s3:GetObject", "arn:aws:s3:::reports/q1.csv"),
+                (
+                    "sts:AssumeRole",
+                    "arn:aws:iam::111111111111:role/OrganizationAdmin",
+                ),
+            ] {
+                let Output::Can(ans) = run(&mut s, &format!("can {p} do {a} on {r}")) else {
+                    panic!()
+                };
+                let d = rows(run(
+                    &mut s,
+                    &format!("?- allowed(\"{p}\", \"{a}\", \"{r}\")."),
+                ));
+                assert_eq!(
+                    ans.decision == Decision::Allow,
+                    !d.is_empty(),
+                    "{p} {a} {r}"
+                );
+                allowed += usize::from(!d.is_empty());
+            }
+        }
+        assert!(allowed >= 3);
+    }
+
+    /// `what can P do on R` = `?- allowed("P", A, "R")` ∪ conditional.
+    #[test]
+    fn what_can_matches_allowed_with_unbound_action() {
+        let mut s = session("facts/examples/query-demo/env");
+        let Output::What(w) = run(&mut s, "what can user/alice do on arn:aws:s3:::reports") else {
+            panic!()
+        };
+        let readable: BTreeSet<Vec<String>> = w
+            .actions
+            .iter()
+            .filter(|e| e.decision == Decision::Allow)
+            .map(|e| vec![e.action.clone()])
+            .collect();
+        let datalog = rows(run(
+            &mut s,
+            "?- allowed(\"user/alice\", A, \"arn:aws:s3:::reports\").",
+        ));
+        assert_eq!(readable, datalog);
+        assert!(readable.contains(&vec!["s3:ListBucket".to_string()]));
+    }
+
+    /// `can P pass ROLE to S` = `can_pass(P, ROLE, S)`; `path from` = a chain of `may_assume`.
+    #[test]
+    fn pass_and_path_match_relations() {
+        let mut s = session("facts/examples/query-demo/env");
+        let Output::Pass(p) = run(
+            &mut s,
+            "can user/bob pass role/ci-admin to codebuild.amazonaws.com",
+        ) else {
+            panic!()
+        };
+        let d = rows(run(
+            &mut s,
+            "?- can_pass(\"user/bob\", \"role/ci-admin\", \"codebuild.amazonaws.com\").",
+        ));
+        assert_eq!(p.decision == Decision::Allow, !d.is_empty());
+        assert_eq!(p.decision, Decision::Allow);
+        let Output::Path(path) = run(&mut s, "path from user/alice to role/OrganizationAdmin")
+        else {
+            panic!()
+        };
+        assert_eq!(path.path.len(), 2);
+        for e in &path.path {
+            let d = rows(run(
+                &mut s,
+                &format!("?- may_assume(\"{}\", \"{}\").", e.from, e.to),
+            ));
+            assert_eq!(d.len(), 1, "{e:?}");
+        }
+        let two = rows(run(
+            &mut s,
+            "?- may_assume(\"user/alice\", X), may_assume(X, \"role/OrganizationAdmin\").",
+        ));
+        assert_eq!(two, BTreeSet::from([vec![path.path[0].to.clone()]]));
+    }
+}
+
+/// Every error message of evaluation, with the offending text located.
+mod errors {
+    use iamdl::engine::Engine;
+    use iamdl::input::{load, LoadOptions};
+    use iamdl::query::eval::Session;
+    use iamdl::query::parse::parse;
+
+    fn session() -> Session {
+        let path = super::root().join("facts/examples/query-demo/env");
+        Session::new(Engine::new(load(&path, &LoadOptions::default()).unwrap()))
+    }
+
+    /// Runs `text`; returns the rendered error of the first failing statement.
+    fn fails(s: &mut Session, text: &str) -> String {
+        for st in parse(text).unwrap() {
+            if let Err(e) = s.eval(&st, text) {
+                return e.render("q", text);
+            }
+        }
+        panic!("no error: {text}")
+    }
+
+    #[test]
+    fn messages() {
+        let mut s = session();
+        let cases: &[(&str, &str)] = &[
+            ("?- alowed(P, \"s3:GetObject\", R).", "q:1:4: error: unknown relation `alowed` (did you mean `allowed`?)"),
+            ("?- account(P).", "q:1:4: error: `account` takes 2 argument(s), not 1: account(P, A)"),
+            ("allowed(X) :- principal(X, _).", "q:1:1: error: `allowed` is a built-in relation"),
+            ("p(X) :- principal(X, _).\np(X, Y) :- account(X, Y).", "q:2:1: error: `p` was defined with 1 argument(s), here it has 2"),
+            ("a(X) :- principal(X, _), not b(X).\nb(X) :- principal(X, _), not a(X).\n?- a(X).", "depends on its own negation"),
+            ("?- allowed(P, A, R).", "q:1:15: error: allowed(P, A, R) with both the action A and the resource R unbound"),
+            ("?- conditional(P, A, _).", "conditional(P, A, R) with both the action A and the resource R unbound"),
+            ("?- allowed(P, \"s3:GetObjct\", R).", "q:1:15: error: `s3:GetObjct` is not in the IAM action catalog (did you mean `s3:GetObject`?)"),
+            ("?- allowed(\"user/alise\", \"s3:GetObject\", \"*\").", "q:1:12: error: no user named `alise` in the environment (did you mean `arn:aws:iam::111111111111:user/alice`?)"),
+            ("who can s3:GetObjct on *", "q:1:9: error: `s3:GetObjct` is not in the IAM action catalog (did you mean `s3:GetObject`?)"),
+            ("who can GetObject on *", "q:1:9: error: `GetObject` is not an action: expected SERVICE:Action"),
+            ("can user/alise do s3:GetObject on *", "q:1:5: error: no user named `alise` in the environment (did you mean `arn:aws:iam::111111111111:user/alice`?)"),
+            ("can role/OrganisationAdmin do s3:GetObject on *", "(did you mean `arn:aws:iam::111111111111:role/OrganizationAdmin`?)"),
+            ("who can s3:GetObject on reports", "q:1:25: error: `reports` is not a resource: expected an ARN"),
+            ("can user/alice pass user/bob to lambda.amazonaws.com", "q:1:21: error: `user/bob` is not a role"),
+            ("can user/alice pass role/ops to lambda", "q:1:33: error: `lambda` is not a service principal"),
+            ("assert none: who can reach arn:aws:s3:::reports where acount = x", "q:1:55: error: no column `acount` in this answer; its columns are principal, account, kind, decision, access, via, conditions"),
+        ];
+        for (text, want) in cases {
+            let got = fails(&mut s, text);
+            assert!(got.contains(want), "{text}:\n{got}\nwanted: {want}");
+            assert!(
+                got.contains(" | ") && got.contains('^'),
+                "caret line: {got}"
+            );
+            s = session();
+        }
+    }
+}
+
+/// The REPL under a pseudo-terminal: tab completion and history across sessions.
+#[cfg(unix)]
+#[test]
+fn repl_under_a_pty_completes_and_remembers() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("history");
+    let spawn = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamdl"));
+        cmd.current_dir(root())
+            .args(["repl", "--env", "facts/examples/query-demo/env"])
+            .env("IAMDL_HISTORY", &hist)
+            .env("TERM", "xterm");
+        rexpect::session::spawn_command(cmd, Some(10_000)).unwrap()
+    };
+    let mut p = spawn();
+    p.exp_string("iamdl> ").unwrap();
+    // `role/OrganizationA<TAB>` completes to the only principal with that prefix.
+    p.send("can role/OrganizationA\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("role/OrganizationAdmin").unwrap();
+    p.send_line(" do sts:AssumeRole on role/ops").unwrap();
+    p.exp_string("ALLOW").unwrap();
+    p.exp_string(" ms)").unwrap();
+    // A rule over two lines: the shell waits for the `.`.
+    p.send_line("admins(P) :- allowed(P, \"iam:AttachRolePolicy\",")
+        .unwrap();
+    p.send_line("  \"role/ci-admin\").").unwrap();
+    p.exp_string(" ms)").unwrap();
+    p.exp_string("iamdl> ").unwrap();
+    p.send_line("?- admins(P).").unwrap();
+    p.exp_string("role/OrganizationAdmin").unwrap();
+    p.exp_string(" ms)").unwrap();
+    p.exp_string("iamdl> ").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+    let saved = std::fs::read_to_string(&hist).unwrap();
+    assert!(
+        saved.contains("can role/OrganizationAdmin do sts:AssumeRole on role/ops"),
+        "{saved}"
+    );
+    // A new session: Up arrow brings back the previous session's lines.
+    let mut p = spawn();
+    p.exp_string("iamdl> ").unwrap();
+    p.send("\x1b[A").unwrap(); // :quit
+    p.send("\x1b[A").unwrap(); // ?- admins(P).
+    p.flush().unwrap();
+    p.exp_string("?- admins(P).").unwrap();
+    p.send_control('u').unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn repl_commands_over_stdin() {
+    let input = ":relations\n:format csv\n:env facts/examples/01-transcribe-passrole/env\n\
+can role/lambda-exec pass role/transcribe-data to transcribe.amazonaws.com\n\
+:env facts/examples/02-serverless-default-role/env\n:format table\n:load tests/golden/examples-02.q\n\
+:nope\n:help\n:quit\nwho can s3:GetObject on *\n";
+    let mut child = bin()
+        .args(["repl", "--env", "facts/examples/query-demo/env"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stdout.contains("reaches(P, R)  P can perform some action on R"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("environment facts/examples/01-transcribe-passrole/env loaded"));
+    assert!(stdout.contains("principal,role,service,decision\narn:aws:iam::111111111111:role/lambda-exec,arn:aws:iam::111111111111:role/transcribe-data,transcribe.amazonaws.com,allow\n"), "{stdout}");
+    let golden = std::fs::read_to_string(root().join("tests/golden/examples-02.out")).unwrap();
+    assert!(stdout.contains(&golden), "{stdout}");
+    assert!(stderr.contains("unknown command `:nope`"), "{stderr}");
+    assert!(stdout.contains("who can ACTION on RESOURCE"), "help text");
+    // Nothing after :quit runs; no colours when piped.
+    assert!(!stdout.contains("principal(s) can s3:GetObject"));
+    assert!(!stdout.contains('\x1b'));
+}
