@@ -42,7 +42,10 @@ fn fuzzer_findings_are_refused_with_a_message() {
         assert!(!err.contains("panicked"), "{name} panicked: {err}");
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
         assert!(el < Duration::from_secs(10), "{name} took {el:?}");
-        assert!(err.contains(name), "{name}: the message names the file: {err}");
+        assert!(
+            err.contains(name),
+            "{name}: the message names the file: {err}"
+        );
         for w in *words {
             assert!(err.contains(w), "{name}: expected `{w}` in: {err}");
         }
