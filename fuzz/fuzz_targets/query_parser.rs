@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(e) => {
-            assert!(e.span.0 <= e.span.1 && e.span.1 <= text.len(), "span in the text");
+            assert!(
+                e.span.0 <= e.span.1 && e.span.1 <= text.len(),
+                "span in the text"
+            );
             assert!(!e.message.is_empty());
             let shown = e.render("fuzz.q", text);
             assert!(shown.starts_with("fuzz.q:"));
