@@ -778,8 +778,16 @@ impl<'a> Resolver<'a> {
                 }
             }
             _ => {
-                let r = self.resolve(v, path)?;
-                self.eval_cond(&r.unwrap_or(Value::Null), path)
+                let r = self.resolve(v, path)?.unwrap_or(Value::Null);
+                // A map that resolves to itself names no function: evaluating it again would
+                // never end (found by fuzzing, tests/fuzz_regressions.rs).
+                if r == *v {
+                    return Err(self.err(
+                        path,
+                        format!("`{k}` is not a condition function: expected Fn::Equals, Fn::Not, Fn::And, Fn::Or, Fn::Contains, Condition or an intrinsic that gives true or false"),
+                    ));
+                }
+                self.eval_cond(&r, path)
             }
         }
     }
