@@ -83,9 +83,16 @@ fn expected_list(expected: &[String]) -> String {
     }
 }
 
+/// The generated parser, built once: building it compiles the lexer's regular expressions
+/// (the fuzzer measured 470 parses/s when each call built its own).
+fn parser() -> &'static grammar::ProgramParser {
+    static PARSER: std::sync::OnceLock<grammar::ProgramParser> = std::sync::OnceLock::new();
+    PARSER.get_or_init(grammar::ProgramParser::new)
+}
+
 /// Parses a whole query text (one or more statements, optionally separated by `;`).
 pub fn parse(src: &str) -> Result<Vec<Stmt>, QueryError> {
-    let stmts = grammar::ProgramParser::new()
+    let stmts = parser()
         .parse(src)
         .map_err(|e| convert(src, e))?;
     for s in &stmts {
@@ -98,7 +105,7 @@ pub fn parse(src: &str) -> Result<Vec<Stmt>, QueryError> {
 /// asks for a continuation line): the parser ran out of input.
 pub fn is_incomplete(src: &str) -> bool {
     matches!(
-        grammar::ProgramParser::new().parse(src),
+        parser().parse(src),
         Err(ParseError::UnrecognizedEof { .. })
     )
 }
