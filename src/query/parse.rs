@@ -92,9 +92,7 @@ fn parser() -> &'static grammar::ProgramParser {
 
 /// Parses a whole query text (one or more statements, optionally separated by `;`).
 pub fn parse(src: &str) -> Result<Vec<Stmt>, QueryError> {
-    let stmts = parser()
-        .parse(src)
-        .map_err(|e| convert(src, e))?;
+    let stmts = parser().parse(src).map_err(|e| convert(src, e))?;
     for s in &stmts {
         check(s)?;
     }
@@ -104,10 +102,7 @@ pub fn parse(src: &str) -> Result<Vec<Stmt>, QueryError> {
 /// True when `src` is a prefix of a statement that more lines could complete (the REPL then
 /// asks for a continuation line): the parser ran out of input.
 pub fn is_incomplete(src: &str) -> bool {
-    matches!(
-        parser().parse(src),
-        Err(ParseError::UnrecognizedEof { .. })
-    )
+    matches!(parser().parse(src), Err(ParseError::UnrecognizedEof { .. }))
 }
 
 fn convert<T: std::fmt::Display>(src: &str, e: ParseError<usize, T, &str>) -> QueryError {
