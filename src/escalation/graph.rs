@@ -18,6 +18,7 @@ use crate::engine::Engine;
 use crate::iam::{PolicyKind, PrincipalRef};
 use crate::rules::decide::decide;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::Arc;
 
 /// One permission a technique edge relies on: `action` on `resource` (passing to `service`
 /// for `iam:PassRole`), as decided by the engine.
@@ -25,8 +26,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub struct Grant {
     /// The action.
     pub action: &'static str,
-    /// The resource ARN or pattern.
-    pub resource: String,
+    /// The resource ARN or pattern (shared by the edges that rely on it).
+    pub resource: Arc<str>,
     /// For `iam:PassRole`: the service the role is passed to.
     pub service: Option<&'static str>,
     /// The engine's decision.
@@ -57,10 +58,10 @@ pub struct Edge {
     pub technique: &'static str,
     /// Allow when every grant is allowed and nothing else is assumed; conditional otherwise.
     pub decision: Decision,
-    /// The permissions it relies on.
-    pub grants: Vec<Grant>,
+    /// The permissions it relies on (shared by the edges of one candidate and resource).
+    pub grants: Arc<[Grant]>,
     /// What else must hold (e.g. "an existing EC2 instance runs with the role").
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
 }
 
 /// A node of the escalation graph.
@@ -117,61 +118,75 @@ fn probes(account: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// A batch of requests decided together.
+/// A batch of requests decided together. Requests name their target by index into the
+/// batch's target list, so a request costs a few words, not a cloned ARN.
 struct Batch<'e> {
     engine: &'e Engine,
     ctx: UserContext,
-    reqs: Vec<(Node, &'static str, Target, Option<&'static str>)>,
+    targets: Vec<Target>,
+    reqs: Vec<(Pid, &'static str, u32, Option<&'static str>)>,
 }
 
 impl<'e> Batch<'e> {
-    fn new(engine: &'e Engine, ctx: &UserContext) -> Self {
+    fn new(engine: &'e Engine, ctx: &UserContext, targets: Vec<Target>) -> Self {
         Batch {
             engine,
             ctx: ctx.clone(),
+            targets,
             reqs: Vec::new(),
         }
     }
 
     fn push(
         &mut self,
-        who: Node,
+        who: Pid,
         action: &'static str,
-        t: Target,
+        t: usize,
         svc: Option<&'static str>,
     ) -> usize {
-        self.reqs.push((who, action, t, svc));
+        self.reqs.push((who, action, t as u32, svc));
         self.reqs.len() - 1
     }
 
     fn run(self) -> Vec<Decision> {
+        // Sorted by action, then target: the request below changes as little as possible.
         let mut order: Vec<usize> = (0..self.reqs.len()).collect();
-        order.sort_by_key(|&i| self.reqs[i].1);
+        order.sort_by_key(|&i| (self.reqs[i].1, self.reqs[i].2));
         let mut uniq: FxHashMap<crate::rules::decide::RequestFacts, u32> = FxHashMap::default();
         let mut batch = Vec::new();
         let mut ids = vec![0u32; self.reqs.len()];
         let cache = ActionCache::default();
+        let mut req = Request {
+            caller: Caller::Anonymous,
+            action: String::new(),
+            target: Target::Exact(String::new()),
+            context: self.ctx,
+            session_policies: None,
+        };
+        let mut cur: Option<(&'static str, u32)> = None;
         for i in order {
-            let (who, action, target, svc) = &self.reqs[i];
-            let req = Request {
-                caller: match who {
-                    Node::P(p) => Caller::Entity {
-                        pid: *p,
-                        session: None,
-                    },
-                    Node::Service(s) => Caller::Service(s.clone()),
-                    Node::Anonymous => Caller::Anonymous,
-                },
-                action: action.to_string(),
-                target: target.clone(),
-                context: self.ctx.clone(),
-                session_policies: None,
+            let (who, action, ti, svc) = self.reqs[i];
+            if cur.map(|c| c.0) != Some(action) {
+                req.action = action.to_string();
+            }
+            if cur.map(|c| c.1) != Some(ti) {
+                req.target = self.targets[ti as usize].clone();
+            }
+            cur = Some((action, ti));
+            req.caller = Caller::Entity {
+                pid: who,
+                session: None,
             };
-            let (facts, _, _) = self.engine.request_facts_with(&req, *svc, &cache);
-            ids[i] = *uniq.entry(facts.clone()).or_insert_with(|| {
-                batch.push(facts);
-                (batch.len() - 1) as u32
-            });
+            let (facts, _, _) = self.engine.request_facts_with(&req, svc, &cache);
+            ids[i] = match uniq.get(&facts) {
+                Some(&id) => id,
+                None => {
+                    batch.push(facts.clone());
+                    let id = (batch.len() - 1) as u32;
+                    uniq.insert(facts, id);
+                    id
+                }
+            };
         }
         let concl = decide(&batch);
         ids.into_iter()
@@ -263,6 +278,7 @@ impl Graph {
         let capable = engine.may_assume_by_identity();
         for r in 0..env.roles.len() {
             let to = engine.role_pid(r);
+            let arn: Arc<str> = Arc::from(env.roles[r].arn.as_str());
             for (caller, firm) in engine.assumers_among(r, ctx, &capable) {
                 if let Node::P(p) = caller {
                     if p == to {
@@ -279,18 +295,24 @@ impl Graph {
                         kind: EdgeKind::Become,
                         technique: "sts-001",
                         decision: d,
-                        grants: vec![Grant {
+                        grants: Arc::new([Grant {
                             action: "sts:AssumeRole",
-                            resource: env.roles[r].arn.clone(),
+                            resource: arn.clone(),
                             service: None,
                             decision: d,
-                        }],
+                        }]),
                         note: None,
                     });
                 }
             }
         }
-        crate::engine::whocan::timing("escalation assume-role edges", t0);
+        crate::engine::whocan::timing(
+            &format!(
+                "escalation assume-role edges ({} edges in all)",
+                edges.len()
+            ),
+            t0,
+        );
         // Targets of empowerment: what they become with arbitrary identity permissions.
         let mut probe_targets: Vec<Pid> = edges
             .iter()
@@ -593,14 +615,6 @@ fn decide_set(
         .clone()
 }
 
-/// One candidate × target of a technique: the requests (batch index or `usize::MAX` when
-/// decided on the account's set already), action, resource, service.
-type Planned = (
-    Pid,
-    usize,
-    Vec<(usize, &'static str, String, Option<&'static str>)>,
-);
-
 /// Finds the edges of one technique in account `a` (`nodes`: its principals).
 fn technique_edges(
     engine: &Engine,
@@ -804,60 +818,90 @@ fn technique_edges(
     if targets.is_empty() {
         return;
     }
-    // Decide every candidate on every target in one batch.
-    let mut b = Batch::new(engine, ctx);
-    let mut plan: Vec<Planned> = Vec::new();
+    let targets: Vec<(Vec<Pid>, Arc<str>, Option<Arc<str>>)> = targets
+        .into_iter()
+        .map(|(tos, res, note)| (tos, Arc::from(res), note.map(Arc::from)))
+        .collect();
+    // Decide every candidate on every target in one batch. A plan row is (candidate,
+    // target index, index of its first request in the batch); its grants are built only for
+    // the rows that yield an edge.
+    let acct_set: Arc<str> = Arc::from(format!("arn:aws:*:*:{a}:*"));
+    let exact: Vec<Target> = targets
+        .iter()
+        .map(|(_, res, _)| Target::Exact(res.to_string()))
+        .collect();
+    let mut b = Batch::new(engine, ctx, exact);
+    let mut plan: Vec<(Pid, u32, usize)> = Vec::with_capacity(cands.len() * targets.len());
     for &c in &cands {
-        for (ti, (_, res, _)) in targets.iter().enumerate() {
-            let mut reqs = Vec::new();
-            match tech.kind {
-                Kind::PassRoleNew { service } => {
-                    let i = b.push(
-                        Node::P(c),
-                        "iam:PassRole",
-                        Target::Exact(res.clone()),
-                        Some(service),
-                    );
-                    reqs.push((i, "iam:PassRole", res.clone(), Some(service)));
-                    for x in tech.actions.iter().filter(|x| **x != "iam:PassRole") {
-                        // Already decided on the account's resources (candidates).
-                        reqs.push((usize::MAX, *x, format!("arn:aws:*:*:{a}:*"), None));
-                    }
-                }
-                Kind::Existing { lambda: false, .. } => {
-                    for x in tech.actions {
-                        reqs.push((usize::MAX, *x, format!("arn:aws:*:*:{a}:*"), None));
-                    }
-                }
+        for ti in 0..targets.len() {
+            let first = match tech.kind {
+                Kind::PassRoleNew { service } => b.push(c, "iam:PassRole", ti, Some(service)),
+                Kind::Existing { lambda: false, .. } => usize::MAX,
                 _ => {
+                    let mut first = usize::MAX;
                     for x in tech.actions {
-                        let i = b.push(Node::P(c), x, Target::Exact(res.clone()), None);
-                        reqs.push((i, *x, res.clone(), None));
+                        let i = b.push(c, x, ti, None);
+                        first = first.min(i);
                     }
+                    first
                 }
-            }
-            plan.push((c, ti, reqs));
+            };
+            plan.push((c, ti as u32, first));
         }
     }
     let res = b.run();
-    for (c, ti, reqs) in plan {
-        let grants: Vec<Grant> = reqs
-            .into_iter()
-            .map(|(i, action, resource, service)| Grant {
-                action,
-                resource,
-                service,
-                decision: if i == usize::MAX {
-                    cand_dec.get(&c).copied().unwrap_or(Decision::Conditional)
-                } else {
-                    res[i]
-                },
-            })
-            .collect();
+    let kind = match tech.kind {
+        Kind::Empower(_) | Kind::JoinGroup => EdgeKind::Empower,
+        Kind::RemoveBoundary(_) => EdgeKind::Unbound,
+        _ => EdgeKind::Become,
+    };
+    let mut grants: Vec<Grant> = Vec::with_capacity(tech.actions.len());
+    for (c, ti, first) in plan {
+        let (tos, resource, note) = &targets[ti as usize];
+        let on_set = cand_dec.get(&c).copied().unwrap_or(Decision::Conditional);
+        grants.clear();
+        match tech.kind {
+            Kind::PassRoleNew { service } => {
+                grants.push(Grant {
+                    action: "iam:PassRole",
+                    resource: resource.clone(),
+                    service: Some(service),
+                    decision: res[first],
+                });
+                // The other actions were decided on the account's resources (candidates).
+                for x in tech.actions.iter().filter(|x| **x != "iam:PassRole") {
+                    grants.push(Grant {
+                        action: x,
+                        resource: acct_set.clone(),
+                        service: None,
+                        decision: on_set,
+                    });
+                }
+            }
+            Kind::Existing { lambda: false, .. } => {
+                for x in tech.actions {
+                    grants.push(Grant {
+                        action: x,
+                        resource: acct_set.clone(),
+                        service: None,
+                        decision: on_set,
+                    });
+                }
+            }
+            _ => {
+                for (k, x) in tech.actions.iter().enumerate() {
+                    grants.push(Grant {
+                        action: x,
+                        resource: resource.clone(),
+                        service: None,
+                        decision: res[first + k],
+                    });
+                }
+            }
+        }
         if grants.iter().any(|g| g.decision == Decision::Deny) {
             continue;
         }
-        let (tos, _, note) = &targets[ti];
         let assumed = note.is_some() && matches!(tech.kind, Kind::Existing { lambda: false, .. })
             || matches!(tech.id, "lambda-003" | "iamdl-006" | "iamdl-001");
         let decision = if assumed {
@@ -865,11 +909,7 @@ fn technique_edges(
         } else {
             worst(grants.iter().map(|g| g.decision))
         };
-        let kind = match tech.kind {
-            Kind::Empower(_) | Kind::JoinGroup => EdgeKind::Empower,
-            Kind::RemoveBoundary(_) => EdgeKind::Unbound,
-            _ => EdgeKind::Become,
-        };
+        let mut shared: Option<Arc<[Grant]>> = None;
         for &to in tos {
             if kind == EdgeKind::Become && to == c {
                 continue;
@@ -879,13 +919,16 @@ fn technique_edges(
             {
                 continue;
             }
+            let g = shared
+                .get_or_insert_with(|| Arc::from(grants.as_slice()))
+                .clone();
             edges.push(Edge {
                 from: c,
                 to,
                 kind,
                 technique: tech.id,
                 decision,
-                grants: grants.clone(),
+                grants: g,
                 note: note.clone(),
             });
         }
