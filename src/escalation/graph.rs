@@ -387,8 +387,10 @@ impl Graph {
                 g.out_become.entry(e.from).or_default().push(i);
             }
         }
+        crate::engine::whocan::timing("escalation probes", t0);
         let t1 = std::time::Instant::now();
         let facts = g.facts();
+        crate::engine::whocan::timing("escalation facts", t1);
         g.derived = rules::run(&facts);
         crate::engine::whocan::timing("escalation rules", t1);
         g.build_ms = t0.elapsed().as_millis();
@@ -413,31 +415,10 @@ impl Graph {
         }
         let mut xs: Vec<&Pid> = targets.keys().collect();
         xs.sort();
+        let reach = Reach::new(self, targets.values().flatten().map(|(t, _)| *t));
         for x in xs {
-            let ts = &targets[x];
-            let mut seen: FxHashSet<Pid> = FxHashSet::default();
-            let mut queue = std::collections::VecDeque::from([*x]);
-            seen.insert(*x);
-            let want: FxHashSet<Pid> = ts.iter().map(|(t, _)| *t).collect();
-            let mut left = want.len();
-            if want.contains(x) {
-                left -= 1;
-            }
-            while let Some(n) = queue.pop_front() {
-                if left == 0 {
-                    break;
-                }
-                for e in self.become_from(n) {
-                    if seen.insert(e.to) {
-                        if want.contains(&e.to) {
-                            left -= 1;
-                        }
-                        queue.push_back(e.to);
-                    }
-                }
-            }
-            for &(t, k) in ts {
-                if seen.contains(&t) {
+            for &(t, k) in &targets[x] {
+                if reach.reaches(*x, t) {
                     match k {
                         EdgeKind::Empower => f.gains.push((x.0, t.0)),
                         _ => f.frees.push((x.0, t.0)),
@@ -526,6 +507,146 @@ impl Graph {
         } else {
             GNode::Admin(id - self.n)
         }
+    }
+}
+
+/// Which principals reach which targets over the become edges (a principal reaches itself):
+/// the strongly connected components of the become graph (Tarjan), then per component the
+/// set of targets it reaches, as a bitset, computed once in reverse topological order. Linear
+/// in the edges times the targets / 64, instead of one search per empowering principal.
+struct Reach {
+    comp: Vec<u32>,
+    index: FxHashMap<Pid, u32>,
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Reach {
+    fn new(g: &Graph, targets: impl Iterator<Item = Pid>) -> Reach {
+        let n = g.n as usize;
+        // Adjacency (CSR) of the become edges between principals.
+        let mut start = vec![0u32; n + 1];
+        for e in &g.edges {
+            if e.kind == EdgeKind::Become {
+                start[e.from.0 as usize + 1] += 1;
+            }
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let mut fill = start.clone();
+        let mut adj = vec![0u32; start[n] as usize];
+        for e in &g.edges {
+            if e.kind == EdgeKind::Become {
+                let k = &mut fill[e.from.0 as usize];
+                adj[*k as usize] = e.to.0;
+                *k += 1;
+            }
+        }
+        let succ = |v: usize| &adj[start[v] as usize..start[v + 1] as usize];
+        // Tarjan, iterative: components are numbered sinks first.
+        const NONE: u32 = u32::MAX;
+        let mut idx = vec![NONE; n];
+        let mut low = vec![0u32; n];
+        let mut on = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        let mut comp = vec![NONE; n];
+        let mut ncomp = 0u32;
+        let mut next = 0u32;
+        let mut call: Vec<(u32, usize)> = Vec::new();
+        for s0 in 0..n {
+            if idx[s0] != NONE {
+                continue;
+            }
+            idx[s0] = next;
+            low[s0] = next;
+            next += 1;
+            stack.push(s0 as u32);
+            on[s0] = true;
+            call.push((s0 as u32, 0));
+            while let Some(top) = call.last_mut() {
+                let v = top.0 as usize;
+                if let Some(&w) = succ(v).get(top.1) {
+                    top.1 += 1;
+                    let w = w as usize;
+                    if idx[w] == NONE {
+                        idx[w] = next;
+                        low[w] = next;
+                        next += 1;
+                        stack.push(w as u32);
+                        on[w] = true;
+                        call.push((w as u32, 0));
+                    } else if on[w] {
+                        low[v] = low[v].min(idx[w]);
+                    }
+                } else {
+                    call.pop();
+                    if let Some(&(u, _)) = call.last() {
+                        let u = u as usize;
+                        low[u] = low[u].min(low[v]);
+                    }
+                    if low[v] == idx[v] {
+                        while let Some(w) = stack.pop() {
+                            on[w as usize] = false;
+                            comp[w as usize] = ncomp;
+                            if w as usize == v {
+                                break;
+                            }
+                        }
+                        ncomp += 1;
+                    }
+                }
+            }
+        }
+        let mut index: FxHashMap<Pid, u32> = FxHashMap::default();
+        for t in targets {
+            let k = index.len() as u32;
+            index.entry(t).or_insert(k);
+        }
+        let words = index.len().div_ceil(64).max(1);
+        let mut bits = vec![0u64; ncomp as usize * words];
+        for (t, &k) in &index {
+            let c = comp[t.0 as usize] as usize;
+            bits[c * words + k as usize / 64] |= 1 << (k % 64);
+        }
+        // Members of each component, then successors' sets into each (successors come first).
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); ncomp as usize];
+        for v in 0..n {
+            members[comp[v] as usize].push(v as u32);
+        }
+        let mut seen = vec![NONE; ncomp as usize];
+        for c in 0..ncomp as usize {
+            for &v in &members[c] {
+                for &w in succ(v as usize) {
+                    let d = comp[w as usize] as usize;
+                    if d == c || seen[d] == c as u32 {
+                        continue;
+                    }
+                    seen[d] = c as u32;
+                    let (lo, hi) = bits.split_at_mut(c * words);
+                    for (a, b) in hi[..words]
+                        .iter_mut()
+                        .zip(&lo[d * words..d * words + words])
+                    {
+                        *a |= *b;
+                    }
+                }
+            }
+        }
+        Reach {
+            comp,
+            index,
+            words,
+            bits,
+        }
+    }
+
+    /// Whether `x` reaches target `t` (one of the targets given to [`Reach::new`]).
+    fn reaches(&self, x: Pid, t: Pid) -> bool {
+        let (Some(&c), Some(&k)) = (self.comp.get(x.0 as usize), self.index.get(&t)) else {
+            return false;
+        };
+        self.bits[c as usize * self.words + k as usize / 64] & (1 << (k % 64)) != 0
     }
 }
 
