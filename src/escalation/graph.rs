@@ -195,6 +195,23 @@ impl<'e> Batch<'e> {
     }
 }
 
+/// [`crate::engine::whocan::timing`], with the process's resident and peak memory (Linux).
+fn stage(what: &str, since: std::time::Instant) {
+    if std::env::var_os("IAMDL_TIMING").is_none() {
+        return;
+    }
+    let mem = std::fs::read_to_string("/proc/self/status")
+        .map(|st| {
+            st.lines()
+                .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    crate::engine::whocan::timing(&format!("{what} [{mem}]"), since);
+}
+
 fn worst(ds: impl IntoIterator<Item = Decision>) -> Decision {
     ds.into_iter().max().unwrap_or(Decision::Allow)
 }
@@ -273,7 +290,7 @@ impl Graph {
                 eprintln!("timing:   {}: {:.1} ms", t.id, d.as_secs_f64() * 1000.0);
             }
         }
-        crate::engine::whocan::timing("escalation technique edges", t0);
+        stage("escalation technique edges", t0);
         // sts-001: the assume-role edges of the engine (E7), every role.
         let capable = engine.may_assume_by_identity();
         for r in 0..env.roles.len() {
@@ -306,7 +323,7 @@ impl Graph {
                 }
             }
         }
-        crate::engine::whocan::timing(
+        stage(
             &format!(
                 "escalation assume-role edges ({} edges in all)",
                 edges.len()
@@ -387,14 +404,14 @@ impl Graph {
                 g.out_become.entry(e.from).or_default().push(i);
             }
         }
-        crate::engine::whocan::timing("escalation probes", t0);
+        stage("escalation probes", t0);
         let t1 = std::time::Instant::now();
         let facts = g.facts();
-        crate::engine::whocan::timing("escalation facts", t1);
+        stage("escalation facts", t1);
         g.derived = rules::run(&facts);
-        crate::engine::whocan::timing("escalation rules", t1);
+        stage("escalation rules", t1);
         g.build_ms = t0.elapsed().as_millis();
-        crate::engine::whocan::timing("escalation graph", t0);
+        stage("escalation graph", t0);
         g
     }
 
@@ -977,6 +994,8 @@ fn technique_edges(
         _ => EdgeKind::Become,
     };
     let mut grants: Vec<Grant> = Vec::with_capacity(tech.actions.len());
+    // Grant lists are equal for every candidate with the same target and decisions: shared.
+    let mut shared_grants: FxHashMap<(u32, Vec<Decision>), Arc<[Grant]>> = FxHashMap::default();
     for (c, ti, first) in plan {
         let (tos, resource, note) = &targets[ti as usize];
         let on_set = cand_dec.get(&c).copied().unwrap_or(Decision::Conditional);
@@ -1031,6 +1050,17 @@ fn technique_edges(
             worst(grants.iter().map(|g| g.decision))
         };
         let mut shared: Option<Arc<[Grant]>> = None;
+        let mut share = || {
+            shared
+                .get_or_insert_with(|| {
+                    let key = (ti, grants.iter().map(|g| g.decision).collect());
+                    shared_grants
+                        .entry(key)
+                        .or_insert_with(|| Arc::from(grants.as_slice()))
+                        .clone()
+                })
+                .clone()
+        };
         for &to in tos {
             if kind == EdgeKind::Become && to == c {
                 continue;
@@ -1040,9 +1070,7 @@ fn technique_edges(
             {
                 continue;
             }
-            let g = shared
-                .get_or_insert_with(|| Arc::from(grants.as_slice()))
-                .clone();
+            let g = share();
             edges.push(Edge {
                 from: c,
                 to,
