@@ -276,7 +276,7 @@ impl Graph {
                 .filter(|(_, d)| **d != Decision::Allow)
                 .map(|(n, _)| n.clone())
                 .collect();
-            let mut memo: SetMemo = FxHashMap::default();
+            let mut memo = Memo::default();
             for (k, tech) in TECHNIQUES.iter().enumerate() {
                 let tt = std::time::Instant::now();
                 technique_edges(engine, ctx, tech, a, &nodes, &mut edges, &mut memo);
@@ -296,6 +296,8 @@ impl Graph {
         for r in 0..env.roles.len() {
             let to = engine.role_pid(r);
             let arn: Arc<str> = Arc::from(env.roles[r].arn.as_str());
+            // One grant list per decision, shared by the role's assumers.
+            let mut lists: [Option<Arc<[Grant]>>; 2] = [None, None];
             for (caller, firm) in engine.assumers_among(r, ctx, &capable) {
                 if let Node::P(p) = caller {
                     if p == to {
@@ -312,12 +314,16 @@ impl Graph {
                         kind: EdgeKind::Become,
                         technique: "sts-001",
                         decision: d,
-                        grants: Arc::new([Grant {
-                            action: "sts:AssumeRole",
-                            resource: arn.clone(),
-                            service: None,
-                            decision: d,
-                        }]),
+                        grants: lists[usize::from(firm)]
+                            .get_or_insert_with(|| {
+                                Arc::new([Grant {
+                                    action: "sts:AssumeRole",
+                                    resource: arn.clone(),
+                                    service: None,
+                                    decision: d,
+                                }])
+                            })
+                            .clone(),
                         note: None,
                     });
                 }
@@ -732,6 +738,14 @@ fn group_is_admin(engine: &Engine, policies: &[crate::iam::PolicyId], account: &
 /// techniques of that account that ask the same question.
 type SetMemo = FxHashMap<(&'static str, String), std::rc::Rc<Vec<Decision>>>;
 
+/// What the techniques of one account share: decisions on resource sets, and the roles each
+/// service may assume (several techniques pass roles to the same service).
+#[derive(Default)]
+struct Memo {
+    sets: SetMemo,
+    trusting: FxHashMap<&'static str, std::rc::Rc<Vec<(usize, Decision)>>>,
+}
+
 fn decide_set(
     engine: &Engine,
     ctx: &UserContext,
@@ -761,7 +775,7 @@ fn technique_edges(
     a: &str,
     nodes: &[Node],
     edges: &mut Vec<Edge>,
-    memo: &mut SetMemo,
+    memo: &mut Memo,
 ) {
     let env = &engine.env;
     let iam_set = |kind: &str| Target::Set(format!("arn:aws:iam::{a}:{kind}/*"));
@@ -784,7 +798,7 @@ fn technique_edges(
     // Candidates: the key action on the set, then every other action on the same set
     // (IAM actions) or on the account's resources (others).
     let key = tech.key_action();
-    let ds = decide_set(engine, ctx, nodes, key, &key_set, memo);
+    let ds = decide_set(engine, ctx, nodes, key, &key_set, &mut memo.sets);
     let mut cands: Vec<Pid> = Vec::new();
     let mut cand_dec: FxHashMap<Pid, Decision> = FxHashMap::default();
     let mut index_of: FxHashMap<Pid, usize> = FxHashMap::default();
@@ -813,7 +827,7 @@ fn technique_edges(
     if !others.is_empty() && !same_target_kind {
         let per: Vec<std::rc::Rc<Vec<Decision>>> = others
             .iter()
-            .map(|x| decide_set(engine, ctx, nodes, x, &service_set(a), memo))
+            .map(|x| decide_set(engine, ctx, nodes, x, &service_set(a), &mut memo.sets))
             .collect();
         cands.retain(|p| {
             let k = index_of[p];
@@ -917,7 +931,12 @@ fn technique_edges(
             service,
             lambda: false,
         } => {
-            for (ri, _) in roles_trusting(engine, ctx, a, service) {
+            let trusting = memo
+                .trusting
+                .entry(service)
+                .or_insert_with(|| std::rc::Rc::new(roles_trusting(engine, ctx, a, service)))
+                .clone();
+            for &(ri, _) in trusting.iter() {
                 let r = &env.roles[ri];
                 let note = if matches!(tech.kind, Kind::Existing { .. }) {
                     Some(format!(
