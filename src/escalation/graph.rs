@@ -118,17 +118,25 @@ fn probes(account: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A technique's concrete target: the principals it reaches, the resource ARN, a note.
+type SharedTarget = (Vec<Pid>, Arc<str>, Option<Arc<str>>);
+
+/// Decisions of one account's requests already made by an earlier technique, by (caller,
+/// action, service passed to, exact resource): techniques that share an action (`iam:PassRole`
+/// to one service, `lambda:UpdateFunctionCode`, `iam:CreateAccessKey`, …) decide it once.
+type DecMemo = FxHashMap<(Pid, &'static str, Option<&'static str>, Arc<str>), Decision>;
+
 /// A batch of requests decided together. Requests name their target by index into the
 /// batch's target list, so a request costs a few words, not a cloned ARN.
 struct Batch<'e> {
     engine: &'e Engine,
     ctx: UserContext,
-    targets: Vec<Target>,
+    targets: Vec<Arc<str>>,
     reqs: Vec<(Pid, &'static str, u32, Option<&'static str>)>,
 }
 
 impl<'e> Batch<'e> {
-    fn new(engine: &'e Engine, ctx: &UserContext, targets: Vec<Target>) -> Self {
+    fn new(engine: &'e Engine, ctx: &UserContext, targets: Vec<Arc<str>>) -> Self {
         Batch {
             engine,
             ctx: ctx.clone(),
@@ -148,13 +156,14 @@ impl<'e> Batch<'e> {
         self.reqs.len() - 1
     }
 
-    fn run(self) -> Vec<Decision> {
+    fn run(self, memo: &mut DecMemo) -> Vec<Decision> {
         // Sorted by action, then target: the request below changes as little as possible.
         let mut order: Vec<usize> = (0..self.reqs.len()).collect();
         order.sort_by_key(|&i| (self.reqs[i].1, self.reqs[i].2));
         let mut uniq: FxHashMap<crate::rules::decide::RequestFacts, u32> = FxHashMap::default();
         let mut batch = Vec::new();
-        let mut ids = vec![0u32; self.reqs.len()];
+        // Per request: a decision known already, or the index of its facts in the batch.
+        let mut ids: Vec<Result<u32, Decision>> = vec![Ok(0); self.reqs.len()];
         let cache = ActionCache::default();
         let mut req = Request {
             caller: Caller::Anonymous,
@@ -166,11 +175,15 @@ impl<'e> Batch<'e> {
         let mut cur: Option<(&'static str, u32)> = None;
         for i in order {
             let (who, action, ti, svc) = self.reqs[i];
+            if let Some(d) = memo.get(&(who, action, svc, self.targets[ti as usize].clone())) {
+                ids[i] = Err(*d);
+                continue;
+            }
             if cur.map(|c| c.0) != Some(action) {
                 req.action = action.to_string();
             }
             if cur.map(|c| c.1) != Some(ti) {
-                req.target = self.targets[ti as usize].clone();
+                req.target = Target::Exact(self.targets[ti as usize].to_string());
             }
             cur = Some((action, ti));
             req.caller = Caller::Entity {
@@ -178,7 +191,7 @@ impl<'e> Batch<'e> {
                 session: None,
             };
             let (facts, _, _) = self.engine.request_facts_with(&req, svc, &cache);
-            ids[i] = match uniq.get(&facts) {
+            ids[i] = Ok(match uniq.get(&facts) {
                 Some(&id) => id,
                 None => {
                     batch.push(facts.clone());
@@ -186,11 +199,20 @@ impl<'e> Batch<'e> {
                     uniq.insert(facts, id);
                     id
                 }
-            };
+            });
         }
         let concl = decide(&batch);
         ids.into_iter()
-            .map(|id| Decision::from_conclusion(&concl[id as usize]))
+            .enumerate()
+            .map(|(i, id)| match id {
+                Err(d) => d,
+                Ok(id) => {
+                    let d = Decision::from_conclusion(&concl[id as usize]);
+                    let (who, action, ti, svc) = self.reqs[i];
+                    memo.insert((who, action, svc, self.targets[ti as usize].clone()), d);
+                    d
+                }
+            })
             .collect()
     }
 }
@@ -638,8 +660,8 @@ impl Reach {
             members[comp[v] as usize].push(v as u32);
         }
         let mut seen = vec![NONE; ncomp as usize];
-        for c in 0..ncomp as usize {
-            for &v in &members[c] {
+        for (c, ms) in members.iter().enumerate() {
+            for &v in ms {
                 for &w in succ(v as usize) {
                     let d = comp[w as usize] as usize;
                     if d == c || seen[d] == c as u32 {
@@ -744,6 +766,7 @@ type SetMemo = FxHashMap<(&'static str, String), std::rc::Rc<Vec<Decision>>>;
 struct Memo {
     sets: SetMemo,
     trusting: FxHashMap<&'static str, std::rc::Rc<Vec<(usize, Decision)>>>,
+    decisions: DecMemo,
 }
 
 fn decide_set(
@@ -975,7 +998,7 @@ fn technique_edges(
     if targets.is_empty() {
         return;
     }
-    let targets: Vec<(Vec<Pid>, Arc<str>, Option<Arc<str>>)> = targets
+    let targets: Vec<SharedTarget> = targets
         .into_iter()
         .map(|(tos, res, note)| (tos, Arc::from(res), note.map(Arc::from)))
         .collect();
@@ -983,11 +1006,8 @@ fn technique_edges(
     // target index, index of its first request in the batch); its grants are built only for
     // the rows that yield an edge.
     let acct_set: Arc<str> = Arc::from(format!("arn:aws:*:*:{a}:*"));
-    let exact: Vec<Target> = targets
-        .iter()
-        .map(|(_, res, _)| Target::Exact(res.to_string()))
-        .collect();
-    let mut b = Batch::new(engine, ctx, exact);
+    let resources: Vec<Arc<str>> = targets.iter().map(|(_, res, _)| res.clone()).collect();
+    let mut b = Batch::new(engine, ctx, resources);
     let mut plan: Vec<(Pid, u32, usize)> = Vec::with_capacity(cands.len() * targets.len());
     for &c in &cands {
         for ti in 0..targets.len() {
@@ -1006,7 +1026,7 @@ fn technique_edges(
             plan.push((c, ti as u32, first));
         }
     }
-    let res = b.run();
+    let res = b.run(&mut memo.decisions);
     let kind = match tech.kind {
         Kind::Empower(_) | Kind::JoinGroup => EdgeKind::Empower,
         Kind::RemoveBoundary(_) => EdgeKind::Unbound,
