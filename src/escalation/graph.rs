@@ -1122,3 +1122,84 @@ fn technique_edges(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(from: u32, to: u32, kind: EdgeKind) -> Edge {
+        Edge {
+            from: Pid(from),
+            to: Pid(to),
+            kind,
+            technique: "sts-001",
+            decision: Decision::Allow,
+            grants: Arc::new([]),
+            note: None,
+        }
+    }
+
+    /// The component bitsets agree with one breadth-first search per principal over the
+    /// become edges (cycles, self loops, chains; empower edges ignored).
+    #[test]
+    fn reach_matches_breadth_first_search() {
+        let n = 40u32;
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut edges = Vec::new();
+        for _ in 0..70 {
+            let (a, b) = ((next() % n as u64) as u32, (next() % n as u64) as u32);
+            let kind = if next() % 5 == 0 {
+                EdgeKind::Empower
+            } else {
+                EdgeKind::Become
+            };
+            edges.push(edge(a, b, kind));
+        }
+        let g = Graph {
+            edges,
+            direct_admins: Vec::new(),
+            free: FxHashMap::default(),
+            id_admin: FxHashSet::default(),
+            derived: rules::Derived::default(),
+            account_of: vec![u32::MAX; n as usize],
+            members: Vec::new(),
+            direct_admin_of: FxHashMap::default(),
+            out_become: FxHashMap::default(),
+            n,
+            build_ms: 0,
+        };
+        // Every other principal is a target.
+        let reach = Reach::new(&g, (0..n).step_by(2).map(Pid));
+        let mut found = 0;
+        for x in 0..n {
+            let mut seen = vec![false; n as usize];
+            seen[x as usize] = true;
+            let mut queue = vec![x];
+            while let Some(v) = queue.pop() {
+                for e in g.edges.iter().filter(|e| e.kind == EdgeKind::Become) {
+                    if e.from.0 == v && !seen[e.to.0 as usize] {
+                        seen[e.to.0 as usize] = true;
+                        queue.push(e.to.0);
+                    }
+                }
+            }
+            for t in (0..n).step_by(2) {
+                assert_eq!(
+                    reach.reaches(Pid(x), Pid(t)),
+                    seen[t as usize],
+                    "{x} -> {t}"
+                );
+                found += usize::from(seen[t as usize] && t != x);
+            }
+            // Not a target: never reported.
+            assert!(!reach.reaches(Pid(x), Pid(1)));
+        }
+        assert!(found > 0, "the random graph has paths");
+    }
+}
