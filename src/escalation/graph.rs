@@ -18,6 +18,7 @@ use crate::engine::Engine;
 use crate::iam::{PolicyKind, PrincipalRef};
 use crate::rules::decide::decide;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::Arc;
 
 /// One permission a technique edge relies on: `action` on `resource` (passing to `service`
 /// for `iam:PassRole`), as decided by the engine.
@@ -25,8 +26,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub struct Grant {
     /// The action.
     pub action: &'static str,
-    /// The resource ARN or pattern.
-    pub resource: String,
+    /// The resource ARN or pattern (shared by the edges that rely on it).
+    pub resource: Arc<str>,
     /// For `iam:PassRole`: the service the role is passed to.
     pub service: Option<&'static str>,
     /// The engine's decision.
@@ -57,10 +58,10 @@ pub struct Edge {
     pub technique: &'static str,
     /// Allow when every grant is allowed and nothing else is assumed; conditional otherwise.
     pub decision: Decision,
-    /// The permissions it relies on.
-    pub grants: Vec<Grant>,
+    /// The permissions it relies on (shared by the edges of one candidate and resource).
+    pub grants: Arc<[Grant]>,
     /// What else must hold (e.g. "an existing EC2 instance runs with the role").
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
 }
 
 /// A node of the escalation graph.
@@ -117,67 +118,120 @@ fn probes(account: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// A batch of requests decided together.
+/// A technique's concrete target: the principals it reaches, the resource ARN, a note.
+type SharedTarget = (Vec<Pid>, Arc<str>, Option<Arc<str>>);
+
+/// Decisions of one account's requests already made by an earlier technique, by (caller,
+/// action, service passed to, exact resource): techniques that share an action (`iam:PassRole`
+/// to one service, `lambda:UpdateFunctionCode`, `iam:CreateAccessKey`, …) decide it once.
+type DecMemo = FxHashMap<(Pid, &'static str, Option<&'static str>, Arc<str>), Decision>;
+
+/// A batch of requests decided together. Requests name their target by index into the
+/// batch's target list, so a request costs a few words, not a cloned ARN.
 struct Batch<'e> {
     engine: &'e Engine,
     ctx: UserContext,
-    reqs: Vec<(Node, &'static str, Target, Option<&'static str>)>,
+    targets: Vec<Arc<str>>,
+    reqs: Vec<(Pid, &'static str, u32, Option<&'static str>)>,
 }
 
 impl<'e> Batch<'e> {
-    fn new(engine: &'e Engine, ctx: &UserContext) -> Self {
+    fn new(engine: &'e Engine, ctx: &UserContext, targets: Vec<Arc<str>>) -> Self {
         Batch {
             engine,
             ctx: ctx.clone(),
+            targets,
             reqs: Vec::new(),
         }
     }
 
     fn push(
         &mut self,
-        who: Node,
+        who: Pid,
         action: &'static str,
-        t: Target,
+        t: usize,
         svc: Option<&'static str>,
     ) -> usize {
-        self.reqs.push((who, action, t, svc));
+        self.reqs.push((who, action, t as u32, svc));
         self.reqs.len() - 1
     }
 
-    fn run(self) -> Vec<Decision> {
+    fn run(self, memo: &mut DecMemo) -> Vec<Decision> {
+        // Sorted by action, then target: the request below changes as little as possible.
         let mut order: Vec<usize> = (0..self.reqs.len()).collect();
-        order.sort_by_key(|&i| self.reqs[i].1);
+        order.sort_by_key(|&i| (self.reqs[i].1, self.reqs[i].2));
         let mut uniq: FxHashMap<crate::rules::decide::RequestFacts, u32> = FxHashMap::default();
         let mut batch = Vec::new();
-        let mut ids = vec![0u32; self.reqs.len()];
+        // Per request: a decision known already, or the index of its facts in the batch.
+        let mut ids: Vec<Result<u32, Decision>> = vec![Ok(0); self.reqs.len()];
         let cache = ActionCache::default();
+        let mut req = Request {
+            caller: Caller::Anonymous,
+            action: String::new(),
+            target: Target::Exact(String::new()),
+            context: self.ctx,
+            session_policies: None,
+        };
+        let mut cur: Option<(&'static str, u32)> = None;
         for i in order {
-            let (who, action, target, svc) = &self.reqs[i];
-            let req = Request {
-                caller: match who {
-                    Node::P(p) => Caller::Entity {
-                        pid: *p,
-                        session: None,
-                    },
-                    Node::Service(s) => Caller::Service(s.clone()),
-                    Node::Anonymous => Caller::Anonymous,
-                },
-                action: action.to_string(),
-                target: target.clone(),
-                context: self.ctx.clone(),
-                session_policies: None,
+            let (who, action, ti, svc) = self.reqs[i];
+            if let Some(d) = memo.get(&(who, action, svc, self.targets[ti as usize].clone())) {
+                ids[i] = Err(*d);
+                continue;
+            }
+            if cur.map(|c| c.0) != Some(action) {
+                req.action = action.to_string();
+            }
+            if cur.map(|c| c.1) != Some(ti) {
+                req.target = Target::Exact(self.targets[ti as usize].to_string());
+            }
+            cur = Some((action, ti));
+            req.caller = Caller::Entity {
+                pid: who,
+                session: None,
             };
-            let (facts, _, _) = self.engine.request_facts_with(&req, *svc, &cache);
-            ids[i] = *uniq.entry(facts.clone()).or_insert_with(|| {
-                batch.push(facts);
-                (batch.len() - 1) as u32
+            let (facts, _, _) = self.engine.request_facts_with(&req, svc, &cache);
+            ids[i] = Ok(match uniq.get(&facts) {
+                Some(&id) => id,
+                None => {
+                    batch.push(facts.clone());
+                    let id = (batch.len() - 1) as u32;
+                    uniq.insert(facts, id);
+                    id
+                }
             });
         }
         let concl = decide(&batch);
         ids.into_iter()
-            .map(|id| Decision::from_conclusion(&concl[id as usize]))
+            .enumerate()
+            .map(|(i, id)| match id {
+                Err(d) => d,
+                Ok(id) => {
+                    let d = Decision::from_conclusion(&concl[id as usize]);
+                    let (who, action, ti, svc) = self.reqs[i];
+                    memo.insert((who, action, svc, self.targets[ti as usize].clone()), d);
+                    d
+                }
+            })
             .collect()
     }
+}
+
+/// [`crate::engine::whocan::timing`], with the process's resident and peak memory (Linux).
+fn stage(what: &str, since: std::time::Instant) {
+    if std::env::var_os("IAMDL_TIMING").is_none() {
+        return;
+    }
+    let mem = std::fs::read_to_string("/proc/self/status")
+        .map(|st| {
+            st.lines()
+                .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    crate::engine::whocan::timing(&format!("{what} [{mem}]"), since);
 }
 
 fn worst(ds: impl IntoIterator<Item = Decision>) -> Decision {
@@ -244,7 +298,7 @@ impl Graph {
                 .filter(|(_, d)| **d != Decision::Allow)
                 .map(|(n, _)| n.clone())
                 .collect();
-            let mut memo: SetMemo = FxHashMap::default();
+            let mut memo = Memo::default();
             for (k, tech) in TECHNIQUES.iter().enumerate() {
                 let tt = std::time::Instant::now();
                 technique_edges(engine, ctx, tech, a, &nodes, &mut edges, &mut memo);
@@ -258,11 +312,14 @@ impl Graph {
                 eprintln!("timing:   {}: {:.1} ms", t.id, d.as_secs_f64() * 1000.0);
             }
         }
-        crate::engine::whocan::timing("escalation technique edges", t0);
+        stage("escalation technique edges", t0);
         // sts-001: the assume-role edges of the engine (E7), every role.
         let capable = engine.may_assume_by_identity();
         for r in 0..env.roles.len() {
             let to = engine.role_pid(r);
+            let arn: Arc<str> = Arc::from(env.roles[r].arn.as_str());
+            // One grant list per decision, shared by the role's assumers.
+            let mut lists: [Option<Arc<[Grant]>>; 2] = [None, None];
             for (caller, firm) in engine.assumers_among(r, ctx, &capable) {
                 if let Node::P(p) = caller {
                     if p == to {
@@ -279,18 +336,28 @@ impl Graph {
                         kind: EdgeKind::Become,
                         technique: "sts-001",
                         decision: d,
-                        grants: vec![Grant {
-                            action: "sts:AssumeRole",
-                            resource: env.roles[r].arn.clone(),
-                            service: None,
-                            decision: d,
-                        }],
+                        grants: lists[usize::from(firm)]
+                            .get_or_insert_with(|| {
+                                Arc::new([Grant {
+                                    action: "sts:AssumeRole",
+                                    resource: arn.clone(),
+                                    service: None,
+                                    decision: d,
+                                }])
+                            })
+                            .clone(),
                         note: None,
                     });
                 }
             }
         }
-        crate::engine::whocan::timing("escalation assume-role edges", t0);
+        stage(
+            &format!(
+                "escalation assume-role edges ({} edges in all)",
+                edges.len()
+            ),
+            t0,
+        );
         // Targets of empowerment: what they become with arbitrary identity permissions.
         let mut probe_targets: Vec<Pid> = edges
             .iter()
@@ -365,12 +432,14 @@ impl Graph {
                 g.out_become.entry(e.from).or_default().push(i);
             }
         }
+        stage("escalation probes", t0);
         let t1 = std::time::Instant::now();
         let facts = g.facts();
+        stage("escalation facts", t1);
         g.derived = rules::run(&facts);
-        crate::engine::whocan::timing("escalation rules", t1);
+        stage("escalation rules", t1);
         g.build_ms = t0.elapsed().as_millis();
-        crate::engine::whocan::timing("escalation graph", t0);
+        stage("escalation graph", t0);
         g
     }
 
@@ -391,31 +460,10 @@ impl Graph {
         }
         let mut xs: Vec<&Pid> = targets.keys().collect();
         xs.sort();
+        let reach = Reach::new(self, targets.values().flatten().map(|(t, _)| *t));
         for x in xs {
-            let ts = &targets[x];
-            let mut seen: FxHashSet<Pid> = FxHashSet::default();
-            let mut queue = std::collections::VecDeque::from([*x]);
-            seen.insert(*x);
-            let want: FxHashSet<Pid> = ts.iter().map(|(t, _)| *t).collect();
-            let mut left = want.len();
-            if want.contains(x) {
-                left -= 1;
-            }
-            while let Some(n) = queue.pop_front() {
-                if left == 0 {
-                    break;
-                }
-                for e in self.become_from(n) {
-                    if seen.insert(e.to) {
-                        if want.contains(&e.to) {
-                            left -= 1;
-                        }
-                        queue.push_back(e.to);
-                    }
-                }
-            }
-            for &(t, k) in ts {
-                if seen.contains(&t) {
+            for &(t, k) in &targets[x] {
+                if reach.reaches(*x, t) {
                     match k {
                         EdgeKind::Empower => f.gains.push((x.0, t.0)),
                         _ => f.frees.push((x.0, t.0)),
@@ -507,6 +555,146 @@ impl Graph {
     }
 }
 
+/// Which principals reach which targets over the become edges (a principal reaches itself):
+/// the strongly connected components of the become graph (Tarjan), then per component the
+/// set of targets it reaches, as a bitset, computed once in reverse topological order. Linear
+/// in the edges times the targets / 64, instead of one search per empowering principal.
+struct Reach {
+    comp: Vec<u32>,
+    index: FxHashMap<Pid, u32>,
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Reach {
+    fn new(g: &Graph, targets: impl Iterator<Item = Pid>) -> Reach {
+        let n = g.n as usize;
+        // Adjacency (CSR) of the become edges between principals.
+        let mut start = vec![0u32; n + 1];
+        for e in &g.edges {
+            if e.kind == EdgeKind::Become {
+                start[e.from.0 as usize + 1] += 1;
+            }
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let mut fill = start.clone();
+        let mut adj = vec![0u32; start[n] as usize];
+        for e in &g.edges {
+            if e.kind == EdgeKind::Become {
+                let k = &mut fill[e.from.0 as usize];
+                adj[*k as usize] = e.to.0;
+                *k += 1;
+            }
+        }
+        let succ = |v: usize| &adj[start[v] as usize..start[v + 1] as usize];
+        // Tarjan, iterative: components are numbered sinks first.
+        const NONE: u32 = u32::MAX;
+        let mut idx = vec![NONE; n];
+        let mut low = vec![0u32; n];
+        let mut on = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        let mut comp = vec![NONE; n];
+        let mut ncomp = 0u32;
+        let mut next = 0u32;
+        let mut call: Vec<(u32, usize)> = Vec::new();
+        for s0 in 0..n {
+            if idx[s0] != NONE {
+                continue;
+            }
+            idx[s0] = next;
+            low[s0] = next;
+            next += 1;
+            stack.push(s0 as u32);
+            on[s0] = true;
+            call.push((s0 as u32, 0));
+            while let Some(top) = call.last_mut() {
+                let v = top.0 as usize;
+                if let Some(&w) = succ(v).get(top.1) {
+                    top.1 += 1;
+                    let w = w as usize;
+                    if idx[w] == NONE {
+                        idx[w] = next;
+                        low[w] = next;
+                        next += 1;
+                        stack.push(w as u32);
+                        on[w] = true;
+                        call.push((w as u32, 0));
+                    } else if on[w] {
+                        low[v] = low[v].min(idx[w]);
+                    }
+                } else {
+                    call.pop();
+                    if let Some(&(u, _)) = call.last() {
+                        let u = u as usize;
+                        low[u] = low[u].min(low[v]);
+                    }
+                    if low[v] == idx[v] {
+                        while let Some(w) = stack.pop() {
+                            on[w as usize] = false;
+                            comp[w as usize] = ncomp;
+                            if w as usize == v {
+                                break;
+                            }
+                        }
+                        ncomp += 1;
+                    }
+                }
+            }
+        }
+        let mut index: FxHashMap<Pid, u32> = FxHashMap::default();
+        for t in targets {
+            let k = index.len() as u32;
+            index.entry(t).or_insert(k);
+        }
+        let words = index.len().div_ceil(64).max(1);
+        let mut bits = vec![0u64; ncomp as usize * words];
+        for (t, &k) in &index {
+            let c = comp[t.0 as usize] as usize;
+            bits[c * words + k as usize / 64] |= 1 << (k % 64);
+        }
+        // Members of each component, then successors' sets into each (successors come first).
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); ncomp as usize];
+        for v in 0..n {
+            members[comp[v] as usize].push(v as u32);
+        }
+        let mut seen = vec![NONE; ncomp as usize];
+        for (c, ms) in members.iter().enumerate() {
+            for &v in ms {
+                for &w in succ(v as usize) {
+                    let d = comp[w as usize] as usize;
+                    if d == c || seen[d] == c as u32 {
+                        continue;
+                    }
+                    seen[d] = c as u32;
+                    let (lo, hi) = bits.split_at_mut(c * words);
+                    for (a, b) in hi[..words]
+                        .iter_mut()
+                        .zip(&lo[d * words..d * words + words])
+                    {
+                        *a |= *b;
+                    }
+                }
+            }
+        }
+        Reach {
+            comp,
+            index,
+            words,
+            bits,
+        }
+    }
+
+    /// Whether `x` reaches target `t` (one of the targets given to [`Reach::new`]).
+    fn reaches(&self, x: Pid, t: Pid) -> bool {
+        let (Some(&c), Some(&k)) = (self.comp.get(x.0 as usize), self.index.get(&t)) else {
+            return false;
+        };
+        self.bits[c as usize * self.words + k as usize / 64] & (1 << (k % 64)) != 0
+    }
+}
+
 /// Roles of account `a` that `service` may assume (trust policy names the service or anyone,
 /// and the engine does not deny), with the decision.
 fn roles_trusting(
@@ -572,6 +760,15 @@ fn group_is_admin(engine: &Engine, policies: &[crate::iam::PolicyId], account: &
 /// techniques of that account that ask the same question.
 type SetMemo = FxHashMap<(&'static str, String), std::rc::Rc<Vec<Decision>>>;
 
+/// What the techniques of one account share: decisions on resource sets, and the roles each
+/// service may assume (several techniques pass roles to the same service).
+#[derive(Default)]
+struct Memo {
+    sets: SetMemo,
+    trusting: FxHashMap<&'static str, std::rc::Rc<Vec<(usize, Decision)>>>,
+    decisions: DecMemo,
+}
+
 fn decide_set(
     engine: &Engine,
     ctx: &UserContext,
@@ -593,14 +790,6 @@ fn decide_set(
         .clone()
 }
 
-/// One candidate × target of a technique: the requests (batch index or `usize::MAX` when
-/// decided on the account's set already), action, resource, service.
-type Planned = (
-    Pid,
-    usize,
-    Vec<(usize, &'static str, String, Option<&'static str>)>,
-);
-
 /// Finds the edges of one technique in account `a` (`nodes`: its principals).
 fn technique_edges(
     engine: &Engine,
@@ -609,7 +798,7 @@ fn technique_edges(
     a: &str,
     nodes: &[Node],
     edges: &mut Vec<Edge>,
-    memo: &mut SetMemo,
+    memo: &mut Memo,
 ) {
     let env = &engine.env;
     let iam_set = |kind: &str| Target::Set(format!("arn:aws:iam::{a}:{kind}/*"));
@@ -632,7 +821,7 @@ fn technique_edges(
     // Candidates: the key action on the set, then every other action on the same set
     // (IAM actions) or on the account's resources (others).
     let key = tech.key_action();
-    let ds = decide_set(engine, ctx, nodes, key, &key_set, memo);
+    let ds = decide_set(engine, ctx, nodes, key, &key_set, &mut memo.sets);
     let mut cands: Vec<Pid> = Vec::new();
     let mut cand_dec: FxHashMap<Pid, Decision> = FxHashMap::default();
     let mut index_of: FxHashMap<Pid, usize> = FxHashMap::default();
@@ -661,7 +850,7 @@ fn technique_edges(
     if !others.is_empty() && !same_target_kind {
         let per: Vec<std::rc::Rc<Vec<Decision>>> = others
             .iter()
-            .map(|x| decide_set(engine, ctx, nodes, x, &service_set(a), memo))
+            .map(|x| decide_set(engine, ctx, nodes, x, &service_set(a), &mut memo.sets))
             .collect();
         cands.retain(|p| {
             let k = index_of[p];
@@ -765,7 +954,12 @@ fn technique_edges(
             service,
             lambda: false,
         } => {
-            for (ri, _) in roles_trusting(engine, ctx, a, service) {
+            let trusting = memo
+                .trusting
+                .entry(service)
+                .or_insert_with(|| std::rc::Rc::new(roles_trusting(engine, ctx, a, service)))
+                .clone();
+            for &(ri, _) in trusting.iter() {
                 let r = &env.roles[ri];
                 let note = if matches!(tech.kind, Kind::Existing { .. }) {
                     Some(format!(
@@ -804,60 +998,89 @@ fn technique_edges(
     if targets.is_empty() {
         return;
     }
-    // Decide every candidate on every target in one batch.
-    let mut b = Batch::new(engine, ctx);
-    let mut plan: Vec<Planned> = Vec::new();
+    let targets: Vec<SharedTarget> = targets
+        .into_iter()
+        .map(|(tos, res, note)| (tos, Arc::from(res), note.map(Arc::from)))
+        .collect();
+    // Decide every candidate on every target in one batch. A plan row is (candidate,
+    // target index, index of its first request in the batch); its grants are built only for
+    // the rows that yield an edge.
+    let acct_set: Arc<str> = Arc::from(format!("arn:aws:*:*:{a}:*"));
+    let resources: Vec<Arc<str>> = targets.iter().map(|(_, res, _)| res.clone()).collect();
+    let mut b = Batch::new(engine, ctx, resources);
+    let mut plan: Vec<(Pid, u32, usize)> = Vec::with_capacity(cands.len() * targets.len());
     for &c in &cands {
-        for (ti, (_, res, _)) in targets.iter().enumerate() {
-            let mut reqs = Vec::new();
-            match tech.kind {
-                Kind::PassRoleNew { service } => {
-                    let i = b.push(
-                        Node::P(c),
-                        "iam:PassRole",
-                        Target::Exact(res.clone()),
-                        Some(service),
-                    );
-                    reqs.push((i, "iam:PassRole", res.clone(), Some(service)));
-                    for x in tech.actions.iter().filter(|x| **x != "iam:PassRole") {
-                        // Already decided on the account's resources (candidates).
-                        reqs.push((usize::MAX, *x, format!("arn:aws:*:*:{a}:*"), None));
-                    }
-                }
-                Kind::Existing { lambda: false, .. } => {
-                    for x in tech.actions {
-                        reqs.push((usize::MAX, *x, format!("arn:aws:*:*:{a}:*"), None));
-                    }
-                }
+        for ti in 0..targets.len() {
+            let first = match tech.kind {
+                Kind::PassRoleNew { service } => b.push(c, "iam:PassRole", ti, Some(service)),
+                Kind::Existing { lambda: false, .. } => usize::MAX,
                 _ => {
+                    let mut first = usize::MAX;
                     for x in tech.actions {
-                        let i = b.push(Node::P(c), x, Target::Exact(res.clone()), None);
-                        reqs.push((i, *x, res.clone(), None));
+                        let i = b.push(c, x, ti, None);
+                        first = first.min(i);
                     }
+                    first
                 }
-            }
-            plan.push((c, ti, reqs));
+            };
+            plan.push((c, ti as u32, first));
         }
     }
-    let res = b.run();
-    for (c, ti, reqs) in plan {
-        let grants: Vec<Grant> = reqs
-            .into_iter()
-            .map(|(i, action, resource, service)| Grant {
-                action,
-                resource,
-                service,
-                decision: if i == usize::MAX {
-                    cand_dec.get(&c).copied().unwrap_or(Decision::Conditional)
-                } else {
-                    res[i]
-                },
-            })
-            .collect();
+    let res = b.run(&mut memo.decisions);
+    let kind = match tech.kind {
+        Kind::Empower(_) | Kind::JoinGroup => EdgeKind::Empower,
+        Kind::RemoveBoundary(_) => EdgeKind::Unbound,
+        _ => EdgeKind::Become,
+    };
+    let mut grants: Vec<Grant> = Vec::with_capacity(tech.actions.len());
+    // Grant lists are equal for every candidate with the same target and decisions: shared.
+    let mut shared_grants: FxHashMap<(u32, Vec<Decision>), Arc<[Grant]>> = FxHashMap::default();
+    for (c, ti, first) in plan {
+        let (tos, resource, note) = &targets[ti as usize];
+        let on_set = cand_dec.get(&c).copied().unwrap_or(Decision::Conditional);
+        grants.clear();
+        match tech.kind {
+            Kind::PassRoleNew { service } => {
+                grants.push(Grant {
+                    action: "iam:PassRole",
+                    resource: resource.clone(),
+                    service: Some(service),
+                    decision: res[first],
+                });
+                // The other actions were decided on the account's resources (candidates).
+                for x in tech.actions.iter().filter(|x| **x != "iam:PassRole") {
+                    grants.push(Grant {
+                        action: x,
+                        resource: acct_set.clone(),
+                        service: None,
+                        decision: on_set,
+                    });
+                }
+            }
+            Kind::Existing { lambda: false, .. } => {
+                for x in tech.actions {
+                    grants.push(Grant {
+                        action: x,
+                        resource: acct_set.clone(),
+                        service: None,
+                        decision: on_set,
+                    });
+                }
+            }
+            _ => {
+                for (k, x) in tech.actions.iter().enumerate() {
+                    grants.push(Grant {
+                        action: x,
+                        resource: resource.clone(),
+                        service: None,
+                        decision: res[first + k],
+                    });
+                }
+            }
+        }
         if grants.iter().any(|g| g.decision == Decision::Deny) {
             continue;
         }
-        let (tos, _, note) = &targets[ti];
         let assumed = note.is_some() && matches!(tech.kind, Kind::Existing { lambda: false, .. })
             || matches!(tech.id, "lambda-003" | "iamdl-006" | "iamdl-001");
         let decision = if assumed {
@@ -865,10 +1088,17 @@ fn technique_edges(
         } else {
             worst(grants.iter().map(|g| g.decision))
         };
-        let kind = match tech.kind {
-            Kind::Empower(_) | Kind::JoinGroup => EdgeKind::Empower,
-            Kind::RemoveBoundary(_) => EdgeKind::Unbound,
-            _ => EdgeKind::Become,
+        let mut shared: Option<Arc<[Grant]>> = None;
+        let mut share = || {
+            shared
+                .get_or_insert_with(|| {
+                    let key = (ti, grants.iter().map(|g| g.decision).collect());
+                    shared_grants
+                        .entry(key)
+                        .or_insert_with(|| Arc::from(grants.as_slice()))
+                        .clone()
+                })
+                .clone()
         };
         for &to in tos {
             if kind == EdgeKind::Become && to == c {
@@ -879,15 +1109,97 @@ fn technique_edges(
             {
                 continue;
             }
+            let g = share();
             edges.push(Edge {
                 from: c,
                 to,
                 kind,
                 technique: tech.id,
                 decision,
-                grants: grants.clone(),
+                grants: g,
                 note: note.clone(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(from: u32, to: u32, kind: EdgeKind) -> Edge {
+        Edge {
+            from: Pid(from),
+            to: Pid(to),
+            kind,
+            technique: "sts-001",
+            decision: Decision::Allow,
+            grants: Arc::new([]),
+            note: None,
+        }
+    }
+
+    /// The component bitsets agree with one breadth-first search per principal over the
+    /// become edges (cycles, self loops, chains; empower edges ignored).
+    #[test]
+    fn reach_matches_breadth_first_search() {
+        let n = 40u32;
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut edges = Vec::new();
+        for _ in 0..70 {
+            let (a, b) = ((next() % n as u64) as u32, (next() % n as u64) as u32);
+            let kind = if next() % 5 == 0 {
+                EdgeKind::Empower
+            } else {
+                EdgeKind::Become
+            };
+            edges.push(edge(a, b, kind));
+        }
+        let g = Graph {
+            edges,
+            direct_admins: Vec::new(),
+            free: FxHashMap::default(),
+            id_admin: FxHashSet::default(),
+            derived: rules::Derived::default(),
+            account_of: vec![u32::MAX; n as usize],
+            members: Vec::new(),
+            direct_admin_of: FxHashMap::default(),
+            out_become: FxHashMap::default(),
+            n,
+            build_ms: 0,
+        };
+        // Every other principal is a target.
+        let reach = Reach::new(&g, (0..n).step_by(2).map(Pid));
+        let mut found = 0;
+        for x in 0..n {
+            let mut seen = vec![false; n as usize];
+            seen[x as usize] = true;
+            let mut queue = vec![x];
+            while let Some(v) = queue.pop() {
+                for e in g.edges.iter().filter(|e| e.kind == EdgeKind::Become) {
+                    if e.from.0 == v && !seen[e.to.0 as usize] {
+                        seen[e.to.0 as usize] = true;
+                        queue.push(e.to.0);
+                    }
+                }
+            }
+            for t in (0..n).step_by(2) {
+                assert_eq!(
+                    reach.reaches(Pid(x), Pid(t)),
+                    seen[t as usize],
+                    "{x} -> {t}"
+                );
+                found += usize::from(seen[t as usize] && t != x);
+            }
+            // Not a target: never reported.
+            assert!(!reach.reaches(Pid(x), Pid(1)));
+        }
+        assert!(found > 0, "the random graph has paths");
     }
 }

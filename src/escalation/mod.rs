@@ -487,7 +487,7 @@ impl<'e> Escalation<'e> {
             }
         }
         if let Some(n) = &e.note {
-            proofs.push(n.clone());
+            proofs.push(n.to_string());
         }
         Step {
             from: self.name(GNode::P(e.from)),
