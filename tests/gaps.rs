@@ -62,7 +62,7 @@ fn with_a_manifest_unrecorded_answers_are_gaps() {
         root,
         "manifest.json",
         &format!(
-            r#"{{"accounts": ["{A}"], "regions": ["us-east-1", "eu-west-1"], "skipped_accounts": ["222222222222"],
+            r#"{{"generator": "iamdl scripts/collect-snapshot.sh", "accounts": ["{A}"], "regions": ["us-east-1", "eu-west-1"], "skipped_accounts": ["222222222222"],
                 "absent": ["accounts/{A}/lambda/get-policy/us-east-1/f1.json", "accounts/{A}/s3/get-bucket-policy/b1.json"]}}"#
         ),
     );
@@ -118,6 +118,7 @@ fn without_a_manifest_only_certain_gaps_are_reported() {
     assert!(err.contains(&format!("accounts/{A}/kms/list-keys.eu-west-1.json: region eu-west-1 has other inventories of this account but not this one")), "{err}");
     // A malformed manifest is a warning naming it, never a failure.
     write(root, "manifest.json", "{\"accounts\": 5");
+    // (a manifest that does not parse is reported whoever wrote it)
     let err = stderr_of(root);
     assert!(err.contains("manifest.json: at line 1 column"), "{err}");
     assert!(err.contains("gaps not checked"), "{err}");
@@ -161,4 +162,20 @@ fn a_key_policy_in_a_region_folder_without_inventory_is_loaded_there() {
     // The key policy names the user (E8); grants are unknown, so it is allow (or conditional at worst).
     assert_ne!(v["decision"], "deny", "{v}");
     assert_eq!(v["reasons"][0]["layer"], "resource-based policy", "{v}");
+}
+
+/// Another tool's `manifest.json` (gen_org.py writes one with account objects) is not the
+/// collector's and is ignored, without warnings.
+#[test]
+fn a_manifest_of_another_tool_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    base(root);
+    write(
+        root,
+        "manifest.json",
+        r#"{"generator": "gen_org.py", "accounts": [{"id": "111111111111", "name": "x"}]}"#,
+    );
+    let err = stderr_of(root);
+    assert!(!err.contains("manifest.json"), "{err}");
 }

@@ -85,6 +85,15 @@ fn read_manifest(root: &Path, warnings: &mut Vec<Diagnostic>) -> Option<Manifest
             return None;
         }
     };
+    // Only the collector's manifest describes what was asked; another tool's (gen_org.py
+    // writes its own `manifest.json`) says nothing about gaps.
+    let ours = v
+        .get("generator")
+        .and_then(|g| g.as_str())
+        .is_some_and(|g| g.contains("collect-snapshot"));
+    if !ours {
+        return None;
+    }
     let mut m = Manifest::default();
     let mut strings = |key: &str, out: &mut dyn FnMut(String)| match v.get(key) {
         None => {}
