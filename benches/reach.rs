@@ -16,6 +16,10 @@ use iamdl::engine::Engine;
 use iamdl::input::{load, LoadOptions};
 use std::time::Instant;
 
+/// The same allocator as the `iamdl` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     v[v.len() / 2]
