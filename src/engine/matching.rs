@@ -437,7 +437,7 @@ impl Engine {
             }
             if t == Tri::Unknown {
                 residual.push(format!(
-                    "{} matches the request's resource (a policy variable is unknown)",
+                    "{} matches the request's resource (a policy variable or an unresolved template value is unknown)",
                     res.items.join(", ")
                 ));
             }
@@ -810,6 +810,11 @@ fn resource_tri(
         if m {
             result = Tri::True;
             break;
+        }
+        // A value the IaC loaders could not resolve before deployment (`{{...}}`): it may be
+        // any resource, so the match is unknown, never a silent "no".
+        if pat.contains("{{") && pat.contains("}}") {
+            result = result.or(Tri::Unknown);
         }
     }
     if negated {

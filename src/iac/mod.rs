@@ -385,7 +385,7 @@ impl<'e> Layer<'e> {
             self.warn(
                 location,
                 format!(
-                    "`{owner}`: {name} uses value(s) unknown before deployment: {}; they stay symbolic and match only themselves, so answers that depend on them may change once deployed (give --param NAME=VALUE where they are parameters)",
+                    "`{owner}`: {name} uses value(s) unknown before deployment: {}; they stay symbolic: a resource they name may be any resource, so answers that depend on them are conditional (give --param NAME=VALUE where they are parameters)",
                     syms.join(", ")
                 ),
             );
