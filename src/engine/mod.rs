@@ -384,24 +384,32 @@ impl Engine {
         self.can_with(req, None)
     }
 
-    fn can_pattern(&self, req: &Request) -> Option<Answer> {
-        let pat = req.action.to_ascii_lowercase();
-        let text = req.target.text();
-        let applicable: Option<Vec<String>> = (text != "*").then(|| {
+    /// The catalog actions an action pattern (`s3:*`, `iam:Put*`) names that apply to a
+    /// resource (`*`: every action the pattern names).
+    pub fn actions_named(&self, pattern: &str, resource: &str) -> Vec<&crate::catalog::ActionInfo> {
+        let pat = pattern.to_ascii_lowercase();
+        let applicable: Option<rustc_hash::FxHashSet<String>> = (resource != "*").then(|| {
             self.catalog
-                .actions_on(&text.replace('*', "x"))
+                .actions_on(&resource.replace('*', "x"))
                 .iter()
                 .map(|a| a.full_name())
                 .collect()
         });
-        let names: Vec<String> = self
-            .catalog
+        self.catalog
             .all_actions()
-            .map(|a| a.full_name())
-            .filter(|n| {
+            .filter(|a| {
+                let n = a.full_name();
                 crate::iam::pattern::action_matches(&pat, &n.to_ascii_lowercase())
-                    && applicable.as_ref().is_none_or(|s| s.contains(n))
+                    && applicable.as_ref().is_none_or(|s| s.contains(&n))
             })
+            .collect()
+    }
+
+    fn can_pattern(&self, req: &Request) -> Option<Answer> {
+        let names: Vec<String> = self
+            .actions_named(&req.action, req.target.text())
+            .iter()
+            .map(|a| a.full_name())
             .collect();
         let mut best: Option<Answer> = None;
         let mut others: Vec<String> = Vec::new();

@@ -121,14 +121,7 @@ impl Engine {
             // Residuals are rendered only for callers whose answer turns out conditional.
             let residual: Vec<super::matching::StmtHit> =
                 hits.into_iter().filter(|h| !h.firm).collect();
-            let id = match uniq.get(&facts) {
-                Some(&id) => id,
-                None => {
-                    batch.push(facts.clone());
-                    uniq.insert(facts, (batch.len() - 1) as u32);
-                    (batch.len() - 1) as u32
-                }
-            };
+            let id = intern(&mut uniq, &mut batch, facts);
             per.push((id, residual));
         }
         let concl = decide(&batch);
@@ -300,14 +293,7 @@ impl Engine {
                     rcp_levels: *rcp,
                     hits,
                 };
-                let id = match uniq.get(&facts) {
-                    Some(&id) => id,
-                    None => {
-                        batch.push(facts.clone());
-                        uniq.insert(facts, (batch.len() - 1) as u32);
-                        (batch.len() - 1) as u32
-                    }
-                };
+                let id = intern(&mut uniq, &mut batch, facts);
                 row.push(id);
             }
             table.push(row);
@@ -726,26 +712,9 @@ impl Engine {
         target: &Target,
         ctx: &UserContext,
     ) -> Option<WhoCanAnswer> {
-        let pat = pattern.to_ascii_lowercase();
-        let applicable: Option<FxHashSet<String>> = if target.text() == "*" {
-            None
-        } else {
-            Some(
-                self.catalog
-                    .actions_on(&probe_of(target))
-                    .iter()
-                    .map(|a| a.full_name())
-                    .collect(),
-            )
-        };
         let names: Vec<(String, String)> = self
-            .catalog
-            .all_actions()
-            .filter(|a| {
-                let n = a.full_name();
-                crate::iam::pattern::action_matches(&pat, &n.to_ascii_lowercase())
-                    && applicable.as_ref().is_none_or(|s| s.contains(&n))
-            })
+            .actions_named(pattern, target.text())
+            .iter()
             .map(|a| (a.full_name(), a.access.as_str().to_string()))
             .collect();
         if names.is_empty() {
@@ -962,4 +931,20 @@ fn probe_of(t: &Target) -> String {
     } else {
         t.text().to_string()
     }
+}
+
+/// Numbers a fact set within a batch, adding it when it is new (identical requests are
+/// decided once).
+fn intern(
+    uniq: &mut FxHashMap<RequestFacts, u32>,
+    batch: &mut Vec<RequestFacts>,
+    facts: RequestFacts,
+) -> u32 {
+    if let Some(&id) = uniq.get(&facts) {
+        return id;
+    }
+    let id = batch.len() as u32;
+    batch.push(facts.clone());
+    uniq.insert(facts, id);
+    id
 }
