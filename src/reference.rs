@@ -12,7 +12,7 @@
 //! matching and strengths (M10–M12), resource and action matching (M1–M9) and the decision
 //! itself (E1–E11) are written here again on purpose.
 //!
-//! Not modelled: S3 Block Public Access (S2), federated-user sessions (E10), `iam:PassRole`'s
+//! Not modelled: S3 Block Public Access (S2), `iam:PassRole`'s
 //! `iam:PassedToService` (P9).
 
 use crate::engine::answer::Decision;
@@ -82,6 +82,16 @@ fn candidates(engine: &Engine, caller: &Caller) -> Vec<(Cand, Named)> {
             let p = engine.principal(*pid);
             let mut out = Vec::new();
             match p.kind {
+                // E10: a federated-user session of a user or of the root user is named by its
+                // session ARN, or (entity strength) by the user that created it.
+                PrincipalKind::User(_) | PrincipalKind::Root if session.is_some() => {
+                    let name = session.as_deref().unwrap_or_default();
+                    let arn = format!("arn:aws:sts::{}:federated-user/{name}", p.account);
+                    out.push((Cand::Arn(arn), Named::Session));
+                    if p.kind != PrincipalKind::Root {
+                        out.push((Cand::Arn(p.arn.clone()), Named::Entity));
+                    }
+                }
                 PrincipalKind::User(_) => out.push((Cand::Arn(p.arn.clone()), Named::User)),
                 PrincipalKind::Role(r) => {
                     let role = &engine.env.roles[r as usize];
@@ -373,10 +383,19 @@ pub fn allowed(engine: &Engine, req: &Request) -> Tri {
     let boundary: Option<Vec<PolicyId>> = entity
         .and_then(|(pid, _)| engine.boundary(pid))
         .map(|b| vec![b]);
-    let session: Option<&[PolicyId]> = if entity.is_some() {
-        req.session_policies.as_deref()
-    } else {
-        None
+    // E10: a federated-user session (a session of a user or root) always has a session layer;
+    // without a session policy it allows nothing.
+    let federated = matches!(
+        &req.caller,
+        Caller::Entity {
+            session: Some(_),
+            ..
+        }
+    ) && entity.is_some_and(|(_, p)| !matches!(p.kind, PrincipalKind::Role(_)));
+    let session: Option<&[PolicyId]> = match (entity, req.session_policies.as_deref()) {
+        (Some(_), Some(sp)) => Some(sp),
+        (Some(_), None) if federated => Some(&[]),
+        _ => None,
     };
     // SCPs: member-account principals, not SLRs (E2, P8).
     let scps: Option<&Vec<Vec<PolicyId>>> = match entity {
@@ -448,7 +467,8 @@ pub fn allowed(engine: &Engine, req: &Request) -> Tri {
                     .or(rbp_any.and(idp).and(bnd_ok).and(sess_ok))
             } else if same {
                 if root {
-                    Tri::True // E1
+                    // E1 (a federated session of the root user: ∩ session policy, E10).
+                    rbp_direct.or(sess_ok)
                 } else {
                     // E4, M12: a direct grant, or (identity allow or role grant) ∩ boundary ∩ session.
                     rbp_direct.or(idp.or(rbp_entity).and(bnd_ok).and(sess_ok))

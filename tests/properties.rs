@@ -20,6 +20,8 @@ use std::path::Path;
 use iamdl::engine::answer::Decision;
 use iamdl::engine::request::{Request, Target, UserContext};
 use iamdl::engine::Engine;
+use iamdl::iam::PolicyKind;
+use iamdl::input::policy_doc::{parse_policy, DocSource};
 use iamdl::input::{load, LoadOptions};
 use iamdl::reference;
 use proptest::prelude::*;
@@ -227,6 +229,7 @@ fn principals() -> Vec<Value> {
         json!({"AWS": "arn:aws:iam::111111111111:user/u0"}),
         json!({"AWS": "arn:aws:iam::222222222222:user/u1"}),
         json!({"AWS": "arn:aws:sts::111111111111:assumed-role/r0/s1"}),
+        json!({"AWS": "arn:aws:sts::111111111111:federated-user/fed"}),
         json!({"Service": "lambda.amazonaws.com"}),
         // One statement naming both role r0 (entity strength, certain) and the session r0/s1
         // (session strength, uncertain without a session name): C14, see
@@ -859,7 +862,20 @@ fn engine_for(m: &Model, seed: u64) -> (Engine, BTreeMap<String, Value>) {
             dump(&fs)
         ),
     };
-    (Engine::new(env), fs)
+    let mut engine = Engine::new(env);
+    // The session policy that `+sp` callers pass (E3 step 7, E10).
+    let src = DocSource {
+        file: "session".into(),
+        json_path: "$".into(),
+        name: "session policy".into(),
+        arn: None,
+        kind: PolicyKind::Session,
+    };
+    let sp = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "sts:AssumeRole", "kms:Decrypt"], "Resource": "*"}
+    ]});
+    engine.add_session_policy(parse_policy(&sp.to_string(), &src).expect("session policy"));
+    (engine, fs)
 }
 
 fn dump(fs: &BTreeMap<String, Value>) -> String {
@@ -878,9 +894,16 @@ fn requests(m: &Model) -> Vec<(String, &'static str, String)> {
         if kind == Kind::Role {
             who.push(format!("arn:aws:sts::{acct}:assumed-role/{name}/s1"));
             who.push(format!("arn:aws:sts::{acct}:assumed-role/{name}/s2"));
+            who.push(format!("arn:aws:sts::{acct}:assumed-role/{name}/s1+sp"));
+        } else {
+            // E10: a federated-user session `fed` of the user, without and with a session policy.
+            who.push(format!("fed-by:{}", slot_arn(e.slot)));
+            who.push(format!("fed-by:{}+sp", slot_arn(e.slot)));
         }
     }
     who.push(A.to_string());
+    who.push(format!("fed-by:{A}"));
+    who.push(format!("fed-by:{A}+sp"));
     if m.two_accounts {
         who.push(B.to_string());
     }
@@ -918,9 +941,20 @@ fn request(
     m: &Model,
     (who, action, res): &(String, &'static str, String),
 ) -> Request {
-    let caller = engine
-        .resolve_caller(who)
-        .unwrap_or_else(|e| panic!("cannot resolve {who}: {e}"));
+    // `WHO+sp`: the caller's session was created with the session policy of `engine_for`.
+    let (who, sp) = match who.strip_suffix("+sp") {
+        Some(w) => (w, true),
+        None => (who.as_str(), false),
+    };
+    let caller = match who.strip_prefix("fed-by:") {
+        Some(user) => engine.federated_session("fed", user),
+        None => engine.resolve_caller(who),
+    }
+    .unwrap_or_else(|e| panic!("cannot resolve {who}: {e}"));
+    let session_policies = sp.then(|| {
+        let last = engine.env.policies.len() - 1;
+        vec![engine.env.policies[last].id]
+    });
     let mut context = UserContext::default();
     for (k, v) in &contexts()[m.context] {
         context.add(k, v);
@@ -930,7 +964,7 @@ fn request(
         action: action.to_string(),
         target: Target::parse(res),
         context,
-        session_policies: None,
+        session_policies,
     }
 }
 

@@ -15,8 +15,11 @@
 mod common;
 
 use common::*;
+use iamdl::engine::answer::Answer;
 use iamdl::engine::answer::Decision;
+use iamdl::engine::request::{Request, Target};
 use iamdl::engine::Engine;
+use iamdl::iam::PolicyId;
 use serde_json::json;
 
 /// `ID(alice): Allow s3:GetObject on arn:aws:s3:::b1/*`, b1 in A.
@@ -1119,9 +1122,26 @@ fn v65_mfa_deny_applies_when_key_absent() {
 
 const FRED: &str = "arn:aws:sts::111111111111:federated-user/fred";
 
+/// The federated-user session `fred` created by alice with `GetFederationToken` (E10): the
+/// session ARN does not name its creator, so the question names it.
+fn fred(e: &Engine) -> iamdl::engine::request::Caller {
+    e.federated_session(FRED, "user/alice")
+        .expect("fred resolves")
+}
+
+/// Asks as fred, with the given session policies.
+fn ask_fred(e: &Engine, action: &str, resource: &str, sp: Option<Vec<PolicyId>>) -> Answer {
+    e.can(&Request {
+        caller: fred(e),
+        action: action.into(),
+        target: Target::parse(resource),
+        context: ctx(),
+        session_policies: sp,
+    })
+}
+
 /// V66 | federated session fred of alice; ID(alice): Allow s3:* on *; SP: Allow s3:GetObject on * | fred s3:GetObject b1/x | Allow | E10
 #[test]
-#[ignore = "federated-user sessions are not modelled yet"]
 fn v66_federated_session_with_session_policy() {
     let mut env = Snap::new()
         .alice(vec![doc(vec![allow("s3:*", "*")])])
@@ -1130,19 +1150,17 @@ fn v66_federated_session_with_session_policy() {
     let sp = add_session_policy(&mut env, &doc(vec![allow("s3:GetObject", "*")]));
     let e = Engine::new(env);
     // fred is a GetFederationToken session of alice: alice's identity ∩ the session policy.
-    expect_allow(&ask_with_session(
-        &e,
-        FRED,
-        "s3:GetObject",
-        B1_X,
-        ctx(),
-        Some(vec![sp]),
-    ));
+    expect_allow(&ask_fred(&e, "s3:GetObject", B1_X, Some(vec![sp])));
+    // The session policy does not allow PutObject: the intersection denies it.
+    expect_deny(
+        &ask_fred(&e, "s3:PutObject", B1_X, Some(vec![sp])),
+        "session",
+        IMPLICIT,
+    );
 }
 
 /// V67 | as V66 but no session policy passed | fred s3:GetObject b1/x | ImplicitDeny(session policy) | E10
 #[test]
-#[ignore = "federated-user sessions are not modelled yet"]
 fn v67_federated_session_without_session_policy() {
     let e = Snap::new()
         .alice(vec![doc(vec![allow("s3:*", "*")])])
@@ -1150,8 +1168,75 @@ fn v67_federated_session_without_session_policy() {
         .engine();
     // Without a session policy a federated-user session has no identity-derived permissions.
     expect_deny(
-        &ask(&e, FRED, "s3:GetObject", B1_X, ctx()),
+        &ask_fred(&e, "s3:GetObject", B1_X, None),
         "session",
+        IMPLICIT,
+    );
+    // The ARN alone does not say who created the session: resolving it is an error, not a guess.
+    let err = e.resolve_caller(FRED).unwrap_err();
+    assert!(err.contains("--federated-by"), "{err}");
+    // A role cannot create a federated-user session.
+    assert!(e.federated_session(FRED, APP).is_err());
+}
+
+/// E10 | bucket policy names fred's session ARN; ID(alice): nothing; no session policy | fred s3:GetObject b1/x | Allow
+/// (a grant naming the session is limited by nothing but denies, M12 `session` strength)
+#[test]
+fn e10_grant_naming_the_federated_session() {
+    let bp = doc(vec![grant(
+        "Allow",
+        aws(FRED),
+        "s3:GetObject",
+        Some("arn:aws:s3:::b1/*"),
+    )]);
+    let e = Snap::new().alice(vec![]).bucket(A, "b1", Some(bp)).engine();
+    expect_allow(&ask_fred(&e, "s3:GetObject", B1_X, None));
+    // alice herself is not named.
+    expect_deny(
+        &ask(&e, ALICE, "s3:GetObject", B1_X, ctx()),
+        "identity",
+        IMPLICIT,
+    );
+}
+
+/// E10 | bucket policy names alice's user ARN | fred s3:GetObject b1/x: without a session policy
+/// ImplicitDeny(session policy); with one allowing it, Allow (entity strength, E9/M12)
+#[test]
+fn e10_grant_naming_the_federating_user_is_limited_by_the_session_policy() {
+    let bp = doc(vec![grant(
+        "Allow",
+        aws(ALICE),
+        "s3:GetObject",
+        Some("arn:aws:s3:::b1/*"),
+    )]);
+    let mut env = Snap::new().alice(vec![]).bucket(A, "b1", Some(bp)).env();
+    let sp = add_session_policy(&mut env, &doc(vec![allow("s3:GetObject", "*")]));
+    let e = Engine::new(env);
+    expect_deny(
+        &ask_fred(&e, "s3:GetObject", B1_X, None),
+        "session",
+        IMPLICIT,
+    );
+    expect_allow(&ask_fred(&e, "s3:GetObject", B1_X, Some(vec![sp])));
+    // alice with her own credentials: the user-strength grant suffices.
+    expect_allow(&ask(&e, ALICE, "s3:GetObject", B1_X, ctx()));
+}
+
+/// E10, M9 | condition on aws:PrincipalType / aws:PrincipalArn: fred is `FederatedUser` with
+/// his session ARN
+#[test]
+fn e10_federated_session_context_keys() {
+    let id = doc(vec![when(
+        allow("s3:GetObject", "*"),
+        json!({"StringEquals": {"aws:PrincipalType": "FederatedUser", "aws:PrincipalArn": FRED}}),
+    )]);
+    let mut env = Snap::new().alice(vec![id]).bucket(A, "b1", None).env();
+    let sp = add_session_policy(&mut env, &doc(vec![allow("s3:*", "*")]));
+    let e = Engine::new(env);
+    expect_allow(&ask_fred(&e, "s3:GetObject", B1_X, Some(vec![sp])));
+    expect_deny(
+        &ask(&e, ALICE, "s3:GetObject", B1_X, ctx()),
+        "identity",
         IMPLICIT,
     );
 }
@@ -1244,4 +1329,19 @@ fn action_pattern_questions_cover_every_named_action() {
         (Decision::Allow, "s3:PutObject")
     );
     expect_deny(&ask(&e, ALICE, "s3:Get*", B1_X, ctx), "identity", IMPLICIT);
+}
+
+/// E10 | a federated-user session of the root user without a session policy | s3:GetObject b1/x | ImplicitDeny(session policy)
+#[test]
+fn e10_root_federated_session_needs_a_session_policy() {
+    let e = Snap::new().alice(vec![]).bucket(A, "b1", None).engine();
+    let caller = e.federated_session("fed", A).expect("root session");
+    let a = e.can(&Request {
+        caller,
+        action: "s3:GetObject".into(),
+        target: Target::parse(B1_X),
+        context: ctx(),
+        session_policies: None,
+    });
+    expect_deny(&a, "session", IMPLICIT);
 }

@@ -96,6 +96,66 @@ impl ContextArgs {
     }
 }
 
+/// Session options of `can`: the session policies passed when the caller's session was created
+/// and, for a federated-user session, who created it (E3 step 7, E10).
+#[derive(Debug, Args, Clone, Default)]
+pub struct SessionArgs {
+    /// A session policy document (JSON file) passed to AssumeRole / GetFederationToken; repeatable.
+    #[arg(long = "session-policy", value_name = "FILE")]
+    pub session_policy: Vec<PathBuf>,
+    /// The IAM user (or account root) that created the federated-user session PRINCIPAL with
+    /// GetFederationToken; PRINCIPAL is then `arn:aws:sts::ACCOUNT:federated-user/NAME` or NAME.
+    #[arg(long = "federated-by", value_name = "USER")]
+    pub federated_by: Option<String>,
+}
+
+impl SessionArgs {
+    /// Reads the session policies into the engine and resolves the caller.
+    fn apply(
+        &self,
+        engine: &mut Engine,
+        principal: &str,
+    ) -> Result<
+        (
+            crate::engine::request::Caller,
+            Option<Vec<crate::iam::PolicyId>>,
+        ),
+        String,
+    > {
+        let mut ids = Vec::new();
+        let mut problems = Vec::new();
+        for path in &self.session_policy {
+            let file = path.display().to_string();
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(format!("{file}: cannot read the session policy: {e}"));
+                    continue;
+                }
+            };
+            let src = crate::input::policy_doc::DocSource {
+                file: file.clone(),
+                json_path: "$".into(),
+                name: format!("session policy {file}"),
+                arn: None,
+                kind: crate::iam::PolicyKind::Session,
+            };
+            match crate::input::policy_doc::parse_policy(&text, &src) {
+                Ok(p) => ids.push(engine.add_session_policy(p)),
+                Err(ds) => problems.extend(ds.iter().map(|d| d.to_string())),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
+        }
+        let caller = match &self.federated_by {
+            Some(by) => engine.federated_session(principal, by)?,
+            None => engine.resolve_caller(principal)?,
+        };
+        Ok((caller, (!ids.is_empty()).then_some(ids)))
+    }
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -107,7 +167,10 @@ pub enum Command {
         /// Request context options.
         #[command(flatten)]
         ctx: ContextArgs,
-        /// Principal: ARN, role/NAME, user/NAME, assumed-role session ARN, account id, service principal or `anonymous`.
+        /// Session options (session policies, federated-user sessions).
+        #[command(flatten)]
+        session: SessionArgs,
+        /// Principal: ARN, role/NAME, user/NAME, assumed-role or federated-user session ARN, account id, service principal or `anonymous`.
         principal: String,
         /// Action, e.g. s3:GetObject.
         action: String,
@@ -328,15 +391,16 @@ pub fn run(cli: Cli) -> i32 {
         Command::Can {
             env,
             ctx,
+            session,
             principal,
             action,
             resource,
         } => {
-            let (engine, context) = match setup(&env, &ctx) {
+            let (mut engine, context) = match setup(&env, &ctx) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            let caller = match engine.resolve_caller(&principal) {
+            let (caller, session_policies) = match session.apply(&mut engine, &principal) {
                 Ok(c) => c,
                 Err(m) => return usage(m),
             };
@@ -348,7 +412,7 @@ pub fn run(cli: Cli) -> i32 {
                 action,
                 target: Target::parse(&resource),
                 context,
-                session_policies: None,
+                session_policies,
             };
             emit(render::answer(&engine.can(&req), env.format));
             0

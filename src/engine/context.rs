@@ -60,6 +60,27 @@ impl RequestContext<'_> {
             }
         };
         let p = self.engine.principal(pid);
+        // E10: a federated-user session of an IAM user or the root user; the other keys
+        // (account, organization) are those of its creator.
+        if session.is_some() && !matches!(p.kind, PrincipalKind::Role(_)) {
+            let v = match key {
+                "aws:principalarn" => Some(one(self.engine.caller_name(&self.req.caller))),
+                "aws:principaltype" => Some(one("FederatedUser")),
+                "aws:username" => Some(KeyValue::Absent),
+                "aws:userid" => Some(one(format!(
+                    "{}:{}",
+                    p.account,
+                    session.as_deref().unwrap_or_default()
+                ))),
+                "aws:tokenissuetime" => Some(KeyValue::Present),
+                // Session tags passed to GetFederationToken are not in the snapshot (C13).
+                k if k.starts_with("aws:principaltag/") => Some(KeyValue::Unknown),
+                _ => None,
+            };
+            if v.is_some() {
+                return v;
+            }
+        }
         let org = env
             .org
             .as_ref()

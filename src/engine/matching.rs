@@ -248,6 +248,19 @@ impl Engine {
                     facts.set(flag::HAS_BOUNDARY);
                     self.policy_hits(b, layer::BND, 0, req, &action_lc, &ctx, cache, &mut hits);
                 }
+                // E10: a federated-user session has identity-derived permissions only through
+                // a session policy; without one, the session layer denies.
+                let federated = !matches!(p.kind, PrincipalKind::Role(_))
+                    && matches!(
+                        &req.caller,
+                        Caller::Entity {
+                            session: Some(_),
+                            ..
+                        }
+                    );
+                if federated {
+                    facts.set(flag::SESSION_POLICY);
+                }
                 if let Some(sp) = &req.session_policies {
                     facts.set(flag::SESSION_POLICY);
                     for &pol in sp {
@@ -544,10 +557,16 @@ impl Engine {
         }
         // The candidates, by the strength with which a reference naming them matches (M10).
         let candidates: &[u8] = match &req.caller {
-            Caller::Entity { pid, .. } => match self.principal(*pid).kind {
-                PrincipalKind::User(_) => &[strength::USER, strength::ACCOUNT],
-                PrincipalKind::Role(_) => &[strength::SESSION, strength::ENTITY, strength::ACCOUNT],
-                PrincipalKind::Root => &[strength::ACCOUNT],
+            Caller::Entity { pid, session } => match (self.principal(*pid).kind, session) {
+                (PrincipalKind::User(_), None) => &[strength::USER, strength::ACCOUNT],
+                (PrincipalKind::User(_), Some(_)) => {
+                    &[strength::SESSION, strength::ENTITY, strength::ACCOUNT]
+                }
+                (PrincipalKind::Role(_), _) => {
+                    &[strength::SESSION, strength::ENTITY, strength::ACCOUNT]
+                }
+                (PrincipalKind::Root, None) => &[strength::ACCOUNT],
+                (PrincipalKind::Root, Some(_)) => &[strength::SESSION, strength::ACCOUNT],
             },
             Caller::Service(_) => &[strength::SERVICE],
             Caller::Anonymous => &[],
@@ -590,6 +609,17 @@ impl Engine {
             (PrincipalRef::Arn(x), Caller::Entity { pid, session }) => {
                 let p = self.principal(*pid);
                 match p.kind {
+                    // E10: a federated-user session is named by its own ARN (session strength)
+                    // or by the IAM user that created it (entity strength, M12).
+                    PrincipalKind::User(_) | PrincipalKind::Root if session.is_some() => {
+                        if *x == self.caller_name(&req.caller) {
+                            (Tri::True, strength::SESSION)
+                        } else if *x == p.arn && p.kind != PrincipalKind::Root {
+                            (Tri::True, strength::ENTITY)
+                        } else {
+                            (Tri::False, strength::NONE)
+                        }
+                    }
                     PrincipalKind::User(_) if *x == p.arn => (Tri::True, strength::USER),
                     PrincipalKind::Role(ri) => {
                         if *x == p.arn {

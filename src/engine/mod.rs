@@ -237,6 +237,15 @@ impl Engine {
         self.buckets.get(name).copied()
     }
 
+    /// Adds a session policy (E3 step 7: passed when a session was created, so it is not in
+    /// the snapshot) and indexes it; requests name it in `Request::session_policies`.
+    pub fn add_session_policy(&mut self, p: Policy) -> PolicyId {
+        let ix = matching::ActionIndex::build(&p);
+        let id = self.env.add_policy(p);
+        self.action_index.push(ix);
+        id
+    }
+
     /// The role with this ARN (index into `env.roles`).
     pub fn role_by_arn(&self, arn: &str) -> Option<usize> {
         self.roles_by_arn.get(arn).copied()
@@ -285,6 +294,11 @@ impl Engine {
                         }
                     }
                 }
+                if a.resource.starts_with("federated-user/") {
+                    return Err(format!(
+                        "`{t}` is a federated-user session (E10): its ARN does not say which IAM user called GetFederationToken; name it with --federated-by user/NAME (or the account's root)"
+                    ));
+                }
             }
             return Err(format!(
                 "principal `{t}` is not in the environment{}",
@@ -330,6 +344,55 @@ impl Engine {
         ))
     }
 
+    /// A federated-user session (`GetFederationToken`, E10): `session` is the session's ARN
+    /// (`arn:aws:sts::A:federated-user/NAME`) or bare name, `by` the IAM user (or account root)
+    /// that created it, as [`Engine::resolve_caller`] reads it.
+    pub fn federated_session(&self, session: &str, by: &str) -> Result<Caller, String> {
+        let creator = match self.resolve_caller(by)? {
+            Caller::Entity { pid, session: None }
+                if !matches!(self.principal(pid).kind, PrincipalKind::Role(_)) =>
+            {
+                pid
+            }
+            _ => {
+                return Err(format!(
+                    "`{by}` cannot create a federated-user session: only an IAM user or the account root calls GetFederationToken"
+                ))
+            }
+        };
+        let account = &self.principal(creator).account;
+        let name = match Arn::parse(session.trim()) {
+            Some(a) => {
+                let name = a
+                    .resource
+                    .strip_prefix("federated-user/")
+                    .filter(|_| a.service == "sts");
+                match name {
+                    Some(n) if a.account == *account => n.to_string(),
+                    Some(_) => {
+                        return Err(format!(
+                            "`{session}` is in account {}, but `{by}` is in account {account}",
+                            a.account
+                        ))
+                    }
+                    None => {
+                        return Err(format!(
+                            "`{session}` is not a federated-user session ARN (arn:aws:sts::ACCOUNT:federated-user/NAME)"
+                        ))
+                    }
+                }
+            }
+            None => session.trim().to_string(),
+        };
+        if name.is_empty() || name.contains('/') {
+            return Err(format!("`{session}` is not a federated-user name"));
+        }
+        Ok(Caller::Entity {
+            pid: creator,
+            session: Some(name),
+        })
+    }
+
     fn suggest_principal(&self, t: &str) -> String {
         let tail = t.rsplit(['/', ':']).next().unwrap_or(t);
         let best = self
@@ -361,7 +424,9 @@ impl Engine {
                         "arn:aws:sts::{}:assumed-role/{}/{}",
                         p.account, self.env.roles[r as usize].name, s
                     ),
-                    _ => p.arn.clone(),
+                    PrincipalKind::User(_) | PrincipalKind::Root => {
+                        format!("arn:aws:sts::{}:federated-user/{}", p.account, s)
+                    }
                 }
             }
             Caller::Entity { pid, .. } => self.principal(*pid).arn.clone(),

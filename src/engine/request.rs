@@ -24,11 +24,15 @@ pub enum PrincipalKind {
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {
-    /// A principal of the environment; for a role, one of its sessions.
+    /// A principal of the environment; for a role, one of its sessions; for an IAM user or
+    /// the root user with a `session`, a federated-user session it created with
+    /// `GetFederationToken` (E10).
     Entity {
-        /// The principal.
+        /// The principal (for a federated-user session: the federating user or root).
         pid: Pid,
-        /// Session name, when the question names one (`assumed-role/R/NAME`).
+        /// Session name: for a role, the role session's name when the question names one
+        /// (`assumed-role/R/NAME`); for a user or root, the federated user's name
+        /// (`federated-user/NAME`).
         session: Option<String>,
     },
     /// A service principal such as `lambda.amazonaws.com` acting as itself (P7).
