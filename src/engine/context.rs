@@ -201,12 +201,15 @@ impl ContextLookup for RequestContext<'_> {
     }
 }
 
-/// True when the value of `key_lc` depends on who the principal is (so a policy using it
-/// cannot be evaluated once for all its holders).
+/// True when the value of `key_lc` may depend on who the principal is (so a statement using
+/// it cannot be evaluated once for all the principals that hold it). Every key that
+/// [`RequestContext`] answers from the caller is listed here.
 pub fn is_principal_key(key_lc: &str) -> bool {
     key_lc.starts_with("aws:principal")
+        || key_lc.starts_with("aws:source")
         || key_lc == "aws:username"
         || key_lc == "aws:userid"
+        || key_lc == "aws:tokenissuetime"
         || key_lc == "kms:calleraccount"
         || key_lc == "sts:rolesessionname"
         || key_lc.starts_with("iam:resourcetag/")

@@ -94,6 +94,19 @@ struct StmtMatch {
     alt_strength: Option<u8>,
 }
 
+/// Which statements of the caller's policies a matching pass looks at: all of them, or only
+/// those whose match is the same for every caller holding the policy (shared by callers with
+/// the same policies), or only the others ([`depends_on_caller`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// Every statement.
+    All,
+    /// Statements that match alike for every holder of the policy.
+    Independent,
+    /// Statements that may match differently for different callers.
+    Dependent,
+}
+
 impl Engine {
     /// Finds the resource of a target and its owning account (M3: S3 owners come from inventory).
     pub fn resource_info(&self, req: &Request) -> ResourceInfo {
@@ -180,7 +193,32 @@ impl Engine {
             resource_account: info.account.as_deref(),
             passed_to_service,
         };
+        self.target_flags(req, &info, &action_lc, &mut facts);
+        let slr = self.caller_side(
+            req,
+            &info,
+            &action_lc,
+            &ctx,
+            cache,
+            Part::All,
+            &mut facts,
+            &mut hits,
+        );
+        self.resource_side(
+            req, &info, &action_lc, &ctx, cache, slr, &mut facts, &mut hits,
+        );
+        facts.hits = hit_keys(&hits);
+        (facts, hits, info)
+    }
 
+    /// Flags that depend on the action and the resource, and KMS grants (E8, S8, E12).
+    pub(crate) fn target_flags(
+        &self,
+        req: &Request,
+        info: &ResourceInfo,
+        action_lc: &str,
+        facts: &mut RequestFacts,
+    ) {
         if action_lc == "sts:getcalleridentity" {
             facts.set(flag::ALWAYS); // S8
         }
@@ -190,14 +228,6 @@ impl Engine {
         let resource = info.resource.map(|i| &self.env.resources[i]);
         let is_role_target = resource.is_some_and(|r| r.kind == ResourceKind::IamRole);
         let is_trust = is_role_target && action_lc.starts_with("sts:assumerole");
-        // The role trust policy is the role's resource policy only for sts:AssumeRole*.
-        let rbp = resource.and_then(|r| {
-            if r.kind == ResourceKind::IamRole && !is_trust {
-                None
-            } else {
-                r.policy
-            }
-        });
         if is_trust || resource.is_some_and(|r| r.kind == ResourceKind::KmsKey) {
             facts.set(flag::RBP_REQUIRED);
         }
@@ -216,8 +246,23 @@ impl Engine {
                 }
             }
         }
+    }
 
-        // The caller: identity side (E2), SCP path, boundary, session.
+    /// The caller's side (E2): identity policies, boundary, session policies, the SCPs of its
+    /// account, and the flags that follow from who the caller is. Returns whether the caller
+    /// is a service-linked role (exempt from SCPs and RCPs, P8).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn caller_side(
+        &self,
+        req: &Request,
+        info: &ResourceInfo,
+        action_lc: &str,
+        ctx: &RequestContext,
+        cache: &ActionCache,
+        part: Part,
+        facts: &mut RequestFacts,
+        hits: &mut Vec<StmtHit>,
+    ) -> bool {
         let mut slr = false;
         match &req.caller {
             Caller::Entity { pid, .. } => {
@@ -227,11 +272,11 @@ impl Engine {
                 if same {
                     facts.set(flag::SAME_ACCOUNT);
                 } else {
-                    if OWNER_ONLY.contains(&action_lc.as_str()) {
+                    if OWNER_ONLY.contains(&action_lc) {
                         facts.set(flag::OWNER_ONLY);
                     }
                     let external_rbp_possible = RBP_SERVICES.contains(&info.service.as_str());
-                    if resource.is_none() && external_rbp_possible {
+                    if info.resource.is_none() && external_rbp_possible {
                         facts.set(flag::RES_UNKNOWN);
                     }
                 }
@@ -242,11 +287,21 @@ impl Engine {
                     slr = self.env.roles[r as usize].is_service_linked();
                 }
                 for &pol in self.identity_policies(*pid) {
-                    self.policy_hits(pol, layer::ID, 0, req, &action_lc, &ctx, cache, &mut hits);
+                    self.policy_hits_part(
+                        pol,
+                        layer::ID,
+                        0,
+                        req,
+                        action_lc,
+                        ctx,
+                        cache,
+                        part,
+                        hits,
+                    );
                 }
                 if let Some(b) = self.boundary(*pid) {
                     facts.set(flag::HAS_BOUNDARY);
-                    self.policy_hits(b, layer::BND, 0, req, &action_lc, &ctx, cache, &mut hits);
+                    self.policy_hits_part(b, layer::BND, 0, req, action_lc, ctx, cache, part, hits);
                 }
                 // E10: a federated-user session has identity-derived permissions only through
                 // a session policy; without one, the session layer denies.
@@ -264,15 +319,16 @@ impl Engine {
                 if let Some(sp) = &req.session_policies {
                     facts.set(flag::SESSION_POLICY);
                     for &pol in sp {
-                        self.policy_hits(
+                        self.policy_hits_part(
                             pol,
                             layer::SESS,
                             0,
                             req,
-                            &action_lc,
-                            &ctx,
+                            action_lc,
+                            ctx,
                             cache,
-                            &mut hits,
+                            part,
+                            hits,
                         );
                     }
                 }
@@ -282,15 +338,16 @@ impl Engine {
                         facts.scp_levels = levels.len() as u8;
                         for (lvl, pols) in levels.iter().enumerate() {
                             for &pol in pols {
-                                self.policy_hits(
+                                self.policy_hits_part(
                                     pol,
                                     layer::SCP,
                                     lvl as u8,
                                     req,
-                                    &action_lc,
-                                    &ctx,
+                                    action_lc,
+                                    ctx,
                                     cache,
-                                    &mut hits,
+                                    part,
+                                    hits,
                                 );
                             }
                         }
@@ -299,11 +356,37 @@ impl Engine {
             }
             Caller::Service(_) | Caller::Anonymous => facts.set(flag::NON_IAM_CALLER),
         }
+        slr
+    }
 
-        // The resource side: resource-based policy and RCPs of the owner's path (E2).
+    /// The resource's side (E2): its resource-based policy (with S3 Block Public Access) and
+    /// the RCPs of its owner's path.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn resource_side(
+        &self,
+        req: &Request,
+        info: &ResourceInfo,
+        action_lc: &str,
+        ctx: &RequestContext,
+        cache: &ActionCache,
+        slr: bool,
+        facts: &mut RequestFacts,
+        hits: &mut Vec<StmtHit>,
+    ) {
+        let resource = info.resource.map(|i| &self.env.resources[i]);
+        let is_trust = resource.is_some_and(|r| r.kind == ResourceKind::IamRole)
+            && action_lc.starts_with("sts:assumerole");
+        // The role trust policy is the role's resource policy only for sts:AssumeRole*.
+        let rbp = resource.and_then(|r| {
+            if r.kind == ResourceKind::IamRole && !is_trust {
+                None
+            } else {
+                r.policy
+            }
+        });
         if let Some(pol) = rbp {
-            self.policy_hits(pol, layer::RES, 0, req, &action_lc, &ctx, cache, &mut hits);
-            self.apply_block_public_access(req, &info, &mut hits);
+            self.policy_hits(pol, layer::RES, 0, req, action_lc, ctx, cache, hits);
+            self.apply_block_public_access(req, info, hits);
         }
         let aws_managed_key = resource.is_some_and(|r| r.aws_managed_key);
         // RCPs bind by the action's service (E7: sts:AssumeRole on an `iam` role ARN is an STS call).
@@ -321,23 +404,16 @@ impl Engine {
                                 layer::RCP,
                                 facts.rcp_levels.saturating_sub(1),
                                 req,
-                                &action_lc,
-                                &ctx,
+                                action_lc,
+                                ctx,
                                 cache,
-                                &mut hits,
+                                hits,
                             );
                         }
                     }
                 }
             }
         }
-        facts.hits = hits
-            .iter()
-            .map(|h| (h.layer, h.level, h.effect, h.strength, h.firm))
-            .collect();
-        facts.hits.sort_unstable();
-        facts.hits.dedup();
-        (facts, hits, info)
     }
 
     /// S2: with `RestrictPublicBuckets`, public grants are ignored for callers outside the
@@ -392,9 +468,36 @@ impl Engine {
         cache: &ActionCache,
         out: &mut Vec<StmtHit>,
     ) {
+        self.policy_hits_part(pol, lay, level, req, action_lc, ctx, cache, Part::All, out)
+    }
+
+    /// As [`Engine::policy_hits`], for the statements of one [`Part`].
+    #[allow(clippy::too_many_arguments)]
+    fn policy_hits_part(
+        &self,
+        pol: PolicyId,
+        lay: u8,
+        level: u8,
+        req: &Request,
+        action_lc: &str,
+        ctx: &RequestContext,
+        cache: &ActionCache,
+        part: Part,
+        out: &mut Vec<StmtHit>,
+    ) {
+        let ix = self.action_index(pol);
+        if part == Part::Dependent && !ix.has_dependent() {
+            return;
+        }
         let p = self.env.policy(pol);
         let stmts = cache.statements(self, pol, action_lc);
         for &i in stmts.iter() {
+            match part {
+                Part::All => {}
+                Part::Independent if ix.is_dependent(i) => continue,
+                Part::Dependent if !ix.is_dependent(i) => continue,
+                _ => {}
+            }
             let i = i as usize;
             let st = &p.statements[i];
             let deny = st.effect == Effect::Deny;
@@ -660,25 +763,29 @@ impl Engine {
 /// only tests the statements that can name its action (M1: prefixes are literal).
 #[derive(Debug, Clone, Default)]
 pub struct ActionIndex {
-    by_service: rustc_hash::FxHashMap<Box<str>, Vec<u32>>,
-    always: Vec<u32>,
+    /// Per service: the statements naming it merged with `always` (sorted, deduplicated).
+    by_service: rustc_hash::FxHashMap<Box<str>, Box<[u32]>>,
+    /// Statements that may name any service (`NotAction`, wildcard service prefixes).
+    always: Box<[u32]>,
+    /// Statements whose match may differ between callers ([`depends_on_caller`]).
+    dependent: Box<[u32]>,
 }
 
 impl ActionIndex {
     /// Indexes the statements of a policy.
     pub fn build(p: &Policy) -> ActionIndex {
-        let mut ix = ActionIndex::default();
+        let mut by_service: rustc_hash::FxHashMap<Box<str>, Vec<u32>> = Default::default();
+        let mut always: Vec<u32> = Vec::new();
         for (i, st) in p.statements.iter().enumerate() {
             let i = i as u32;
             if st.action.negated {
-                ix.always.push(i);
+                always.push(i);
                 continue;
             }
             for pat in &st.action.items {
                 match pat.split_once(':') {
                     Some((svc, _)) if !svc.contains(['*', '?']) => {
-                        let v = ix
-                            .by_service
+                        let v = by_service
                             .entry(svc.to_ascii_lowercase().into_boxed_str())
                             .or_default();
                         if v.last() != Some(&i) {
@@ -686,30 +793,45 @@ impl ActionIndex {
                         }
                     }
                     _ => {
-                        if ix.always.last() != Some(&i) {
-                            ix.always.push(i);
+                        if always.last() != Some(&i) {
+                            always.push(i);
                         }
                     }
                 }
             }
         }
-        ix
+        let by_service = by_service
+            .into_iter()
+            .map(|(svc, mut v)| {
+                v.extend_from_slice(&always);
+                v.sort_unstable();
+                v.dedup();
+                (svc, v.into_boxed_slice())
+            })
+            .collect();
+        let dependent = (0..p.statements.len() as u32)
+            .filter(|&i| depends_on_caller(&p.statements[i as usize]))
+            .collect();
+        ActionIndex {
+            by_service,
+            always: always.into_boxed_slice(),
+            dependent,
+        }
     }
 
-    /// Statements that may name an action of `service`.
-    pub fn candidates_pub(&self, service: &str) -> Vec<u32> {
-        self.candidates(service)
+    /// Whether statement `i` may match differently for different callers.
+    pub fn is_dependent(&self, i: u32) -> bool {
+        self.dependent.contains(&i)
+    }
+
+    /// Whether some statement may match differently for different callers.
+    pub fn has_dependent(&self) -> bool {
+        !self.dependent.is_empty()
     }
 
     /// Statements that may name an action of `service` (sorted, deduplicated).
-    fn candidates(&self, service: &str) -> Vec<u32> {
-        let mut v = self.always.clone();
-        if let Some(s) = self.by_service.get(service) {
-            v.extend_from_slice(s);
-            v.sort_unstable();
-            v.dedup();
-        }
-        v
+    pub fn candidates(&self, service: &str) -> &[u32] {
+        self.by_service.get(service).unwrap_or(&self.always)
     }
 }
 
@@ -718,10 +840,14 @@ impl ActionIndex {
 #[derive(Debug, Default)]
 pub struct ActionCache {
     action: std::cell::RefCell<String>,
-    map: std::cell::RefCell<rustc_hash::FxHashMap<PolicyId, std::rc::Rc<[u32]>>>,
+    /// Per policy (by id): the selected statements, once computed.
+    map: std::cell::RefCell<Vec<Option<std::rc::Rc<[u32]>>>>,
     /// When set, statements matching ANY of these (lower-case, same-service) actions are
     /// returned whatever action is asked: one matching pass serves a set of actions (reach).
     any_of: Option<Vec<String>>,
+    /// When set, only statements whose resource element may match this target are returned
+    /// (the others cannot match any request for it: [`resource_may_match`]).
+    target: Option<Target>,
 }
 
 impl ActionCache {
@@ -731,6 +857,13 @@ impl ActionCache {
             any_of: Some(actions.iter().map(|a| a.to_ascii_lowercase()).collect()),
             ..ActionCache::default()
         }
+    }
+
+    /// A cache for requests that all ask about `target`: statements whose resource element
+    /// cannot match it are skipped before any caller is matched.
+    pub fn for_target(mut self, target: &Target) -> ActionCache {
+        self.target = Some(target.clone());
+        self
     }
 
     /// Statements of `pol` whose action element matches `action_lc` (lower-case).
@@ -748,7 +881,8 @@ impl ActionCache {
             self.map.borrow_mut().clear();
             *self.action.borrow_mut() = action_lc.to_string();
         }
-        if let Some(v) = self.map.borrow().get(&pol) {
+        let slot = pol.0 as usize;
+        if let Some(Some(v)) = self.map.borrow().get(slot) {
             return v.clone();
         }
         let p = engine.env.policy(pol);
@@ -756,18 +890,59 @@ impl ActionCache {
         let v: std::rc::Rc<[u32]> = engine
             .action_index(pol)
             .candidates(svc)
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&i| {
                 let st = &p.statements[i as usize];
-                match &self.any_of {
+                let named = match &self.any_of {
                     Some(all) => all.iter().any(|a| action_in(st, a)),
                     None => action_in(st, action_lc),
-                }
+                };
+                named
+                    && self
+                        .target
+                        .as_ref()
+                        .is_none_or(|t| resource_may_match(st, t))
             })
             .collect();
-        self.map.borrow_mut().insert(pol, v.clone());
+        let mut map = self.map.borrow_mut();
+        if map.len() <= slot {
+            map.resize(engine.env.policies.len().max(slot + 1), None);
+        }
+        map[slot] = Some(v.clone());
         v
     }
+}
+
+/// True when matching the statement may give different results for different callers that
+/// share the policy: a condition on a principal key ([`super::context::is_principal_key`]) or
+/// a policy variable in a condition value or in the resource element. Statements without
+/// these match alike for every holder of the policy.
+pub fn depends_on_caller(st: &Statement) -> bool {
+    st.principal.is_some()
+        || st.conditions.iter().any(|c| {
+            super::context::is_principal_key(&c.key_lc) || c.values.iter().any(|v| v.contains("${"))
+        })
+        || st
+            .resource
+            .as_ref()
+            .is_some_and(|r| r.items.iter().any(|i| i.contains("${")))
+}
+
+/// S1: actions only the resource owner's account can perform.
+pub fn is_owner_only(action_lc: &str) -> bool {
+    OWNER_ONLY.contains(&action_lc)
+}
+
+/// The compact (layer, level, effect, strength, firm) form of hits, sorted and deduplicated.
+pub fn hit_keys(hits: &[StmtHit]) -> Vec<(u8, u8, u8, u8, bool)> {
+    let mut v: Vec<(u8, u8, u8, u8, bool)> = hits
+        .iter()
+        .map(|h| (h.layer, h.level, h.effect, h.strength, h.firm))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// True for actions with special handling (S1 owner-only, S8 no permission needed), which
@@ -786,7 +961,9 @@ pub fn resource_may_match(st: &Statement, target: &Target) -> bool {
         None => true,
         Some(r) if r.negated => true,
         Some(r) => r.items.iter().any(|p| {
+            // Variables, and values unknown before deployment (`{{...}}`), may be anything.
             p.contains("${")
+                || p.contains("{{")
                 || match target {
                     Target::Exact(a) => resource_matches(p, a),
                     Target::Set(s) => resource_overlaps(p, s),

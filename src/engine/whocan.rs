@@ -87,7 +87,7 @@ impl Engine {
         ctx: &UserContext,
         passed_to_service: Option<&str>,
     ) -> Vec<Direct> {
-        let cache = super::matching::ActionCache::default();
+        let cache = super::matching::ActionCache::default().for_target(target);
         let pairs: Vec<(&Node, &Target)> = callers.iter().map(|n| (n, target)).collect();
         self.decide_pairs(&pairs, action, ctx, passed_to_service, &cache)
     }
@@ -157,7 +157,7 @@ impl Engine {
         target: &Target,
         ctx: &UserContext,
     ) -> Vec<Vec<Direct>> {
-        use super::matching::is_special_action;
+        use super::matching::{is_owner_only, is_special_action};
         let mut out: Vec<Option<Vec<Direct>>> = vec![None; reps.len()];
         let probe = Request {
             caller: Caller::Anonymous,
@@ -172,7 +172,9 @@ impl Engine {
             .is_some_and(|i| matches!(self.env.resources[i].grants, crate::iam::Grants::Loaded(_)));
         let mut normal: Vec<usize> = Vec::new();
         for (k, a) in reps.iter().enumerate() {
-            if kms_grants || is_special_action(&a.to_ascii_lowercase()) {
+            let a_lc = a.to_ascii_lowercase();
+            // Owner-only actions (S1) differ from the others only by a flag set per class.
+            if kms_grants || is_special_action(&a_lc) && !is_owner_only(&a_lc) {
                 out[k] = Some(self.decide_many(callers, a, target, ctx, None));
             } else {
                 normal.push(k);
@@ -202,7 +204,8 @@ impl Engine {
         target: &Target,
         ctx: &UserContext,
     ) -> Vec<Vec<Direct>> {
-        use super::matching::{action_in, ActionCache, StmtHit};
+        use super::matching::{action_in, is_owner_only, ActionCache, Part, StmtHit};
+        use crate::rules::decide::flag;
         let t0 = std::time::Instant::now();
         type Key = (u32, u32, u8, u8, u8, u8, bool);
         #[derive(Hash, PartialEq, Eq)]
@@ -212,20 +215,96 @@ impl Engine {
             rcp: u8,
             hits: Vec<Key>,
         }
-        let cache = ActionCache::any_of(names);
+        let cache = ActionCache::any_of(names).for_target(target);
+        let lowered: Vec<String> = names.iter().map(|a| a.to_ascii_lowercase()).collect();
+        // The request's action only sets action-dependent flags; owner-only flags are set per
+        // class below (S1), so the caller side is computed with a non-owner-only action.
+        let action = lowered
+            .iter()
+            .find(|a| !is_owner_only(a))
+            .unwrap_or(&lowered[0])
+            .clone();
         let mut req = Request {
             caller: Caller::Anonymous,
-            action: names[0].clone(),
+            action: action.clone(),
             target: target.clone(),
             context: ctx.clone(),
             session_policies: None,
         };
+        let info = self.resource_info(&req);
+        // Caller sides that no relevant statement makes caller-specific are computed once per
+        // (account, kind, boundary, relevant identity policies): policies with no statement
+        // for these actions and this target contribute nothing and are left out of the key.
+        let mut sides = CallerSides::new(self);
+        let mut memo: FxHashMap<SideKey, (u16, u8, Vec<StmtHit>, bool)> = FxHashMap::default();
+        let mut memo_users = 0usize;
         let mut groups: FxHashMap<Sig, u32> = FxHashMap::default();
         let mut group_sigs: Vec<(u16, u8, u8, Vec<Key>)> = Vec::new();
         let mut per: Vec<(u32, Vec<StmtHit>)> = Vec::with_capacity(callers.len());
         for n in callers {
             req.caller = self.node_caller(n);
-            let (facts, hits, _) = self.request_facts_with(&req, None, &cache);
+            let rc = super::context::RequestContext {
+                engine: self,
+                req: &req,
+                resource_account: info.account.as_deref(),
+                passed_to_service: None,
+            };
+            let mut facts = RequestFacts::default();
+            let mut hits: Vec<StmtHit> = Vec::new();
+            self.target_flags(&req, &info, &action, &mut facts);
+            let key = match n {
+                Node::P(pid) => sides.key(*pid, &action, &cache),
+                _ => None,
+            };
+            let slr = match key {
+                Some(key) => {
+                    memo_users += 1;
+                    let side = memo.entry(key).or_insert_with(|| {
+                        let mut f = RequestFacts::default();
+                        let mut h = Vec::new();
+                        let slr = self.caller_side(
+                            &req,
+                            &info,
+                            &action,
+                            &rc,
+                            &cache,
+                            Part::Independent,
+                            &mut f,
+                            &mut h,
+                        );
+                        (f.flags, f.scp_levels, h, slr)
+                    });
+                    facts.flags |= side.0;
+                    facts.scp_levels = side.1;
+                    hits.extend(side.2.iter().cloned());
+                    // The statements whose match is this caller's own (C13 principal keys).
+                    let mut scratch = RequestFacts::default();
+                    self.caller_side(
+                        &req,
+                        &info,
+                        &action,
+                        &rc,
+                        &cache,
+                        Part::Dependent,
+                        &mut scratch,
+                        &mut hits,
+                    );
+                    side.3
+                }
+                None => self.caller_side(
+                    &req,
+                    &info,
+                    &action,
+                    &rc,
+                    &cache,
+                    Part::All,
+                    &mut facts,
+                    &mut hits,
+                ),
+            };
+            self.resource_side(
+                &req, &info, &action, &rc, &cache, slr, &mut facts, &mut hits,
+            );
             let mut keys: Vec<Key> = hits
                 .iter()
                 .map(|h| {
@@ -256,7 +335,6 @@ impl Engine {
         }
         // Which classes each matched statement names.
         let words = names.len().div_ceil(64);
-        let lowered: Vec<String> = names.iter().map(|a| a.to_ascii_lowercase()).collect();
         let mut member: FxHashMap<(u32, u32), Vec<u64>> = FxHashMap::default();
         for (_, _, _, keys) in &group_sigs {
             for k in keys {
@@ -279,7 +357,7 @@ impl Engine {
         let mut table: Vec<Vec<u32>> = Vec::with_capacity(group_sigs.len());
         for (flags, scp, rcp, keys) in &group_sigs {
             let mut row = Vec::with_capacity(names.len());
-            for j in 0..names.len() {
+            for (j, action_j) in lowered.iter().enumerate() {
                 let mut hits: Vec<(u8, u8, u8, u8, bool)> = keys
                     .iter()
                     .filter(|k| names_class(k.0, k.1, j))
@@ -287,8 +365,16 @@ impl Engine {
                     .collect();
                 hits.sort_unstable();
                 hits.dedup();
+                // S1: a cross-account request for an owner-only action.
+                let cross = flags & (1 << flag::AWS_PRINCIPAL) != 0
+                    && flags & (1 << flag::SAME_ACCOUNT) == 0;
+                let owner_only = if cross && is_owner_only(action_j) {
+                    1 << flag::OWNER_ONLY
+                } else {
+                    0
+                };
                 let facts = RequestFacts {
-                    flags: *flags,
+                    flags: *flags | owner_only,
                     scp_levels: *scp,
                     rcp_levels: *rcp,
                     hits,
@@ -300,8 +386,10 @@ impl Engine {
         }
         timing(
             &format!(
-                "decide_union: {} callers in {} groups, {} classes, {} distinct fact sets",
+                "decide_union: {} callers ({} caller sides shared, {} individual) in {} groups, {} classes, {} distinct fact sets",
                 callers.len(),
+                memo.len(),
+                callers.len() - memo_users,
                 group_sigs.len(),
                 names.len(),
                 batch.len()
@@ -450,7 +538,25 @@ impl Engine {
                 .zip(&owners)
                 .map(|(c, &k)| (c, &role_targets[k].1))
                 .collect();
-            let ds = self.decide_pairs(&pairs, "sts:AssumeRole", ctx, None, &cache);
+            // Large levels are split in two halves decided in parallel (each with its own
+            // cache of action matches); the answers are concatenated in order.
+            let ds = if pairs.len() >= 4096 {
+                let (a, b) = pairs.split_at(pairs.len() / 2);
+                let (mut da, db) = rayon::join(
+                    || {
+                        let own = super::matching::ActionCache::default();
+                        self.decide_pairs(a, "sts:AssumeRole", ctx, None, &own)
+                    },
+                    || {
+                        let own = super::matching::ActionCache::default();
+                        self.decide_pairs(b, "sts:AssumeRole", ctx, None, &own)
+                    },
+                );
+                da.extend(db);
+                da
+            } else {
+                self.decide_pairs(&pairs, "sts:AssumeRole", ctx, None, &cache)
+            };
             let mut next: Vec<usize> = Vec::new();
             for ((caller, &k), d) in cands.into_iter().zip(&owners).zip(ds) {
                 if d.decision == Decision::Deny {
@@ -690,14 +796,24 @@ impl Engine {
                 targets.push(Target::Set(format!("{resource}/*")));
             }
         }
+        // The targets are decided in parallel (two cores halve the time), then accumulated in
+        // order, so the answer does not depend on scheduling.
+        use rayon::prelude::*;
+        let decided: Vec<(Vec<(String, String)>, Decided)> = targets
+            .par_iter()
+            .map(|t| {
+                let actions = self.catalog.actions_on(&probe_of(t));
+                let names: Vec<(String, String)> = actions
+                    .iter()
+                    .map(|a| (a.full_name(), a.access.as_str().to_string()))
+                    .collect();
+                let d = self.decide_access(t, &names, ctx);
+                (names, d)
+            })
+            .collect();
         let mut acc = ActionAccess::default();
-        for t in &targets {
-            let actions = self.catalog.actions_on(&probe_of(t));
-            let names: Vec<(String, String)> = actions
-                .iter()
-                .map(|a| (a.full_name(), a.access.as_str().to_string()))
-                .collect();
-            self.collect_access(t, names, ctx, &mut acc);
+        for (names, d) in decided {
+            acc.add(names, d);
         }
         self.finish_access(acc, "*", resource, ctx)
     }
@@ -734,6 +850,18 @@ impl Engine {
         ctx: &UserContext,
         acc: &mut ActionAccess,
     ) {
+        let d = self.decide_access(t, &names_levels, ctx);
+        acc.add(names_levels, d);
+    }
+
+    /// Decides the named actions on one target for every caller, one decision per class of
+    /// actions that every relevant statement treats alike.
+    fn decide_access(
+        &self,
+        t: &Target,
+        names_levels: &[(String, String)],
+        ctx: &UserContext,
+    ) -> Decided {
         let callers = self.callers_for(t);
         let names: Vec<String> = names_levels.iter().map(|(n, _)| n.clone()).collect();
         // Equivalence classes of actions: two actions that every relevant statement treats
@@ -749,26 +877,12 @@ impl Engine {
             ),
             tc,
         );
-        let base = acc.all.len() as u32;
-        acc.all.extend(names_levels);
         let reps: Vec<String> = classes.iter().map(|c| names[c[0]].clone()).collect();
-        let decided = self.decide_classes(&callers, &reps, t, ctx);
-        for (class, ds) in classes.into_iter().zip(decided) {
-            for (n, d) in callers.iter().zip(ds) {
-                if d.decision == Decision::Deny {
-                    continue;
-                }
-                let list = acc.acts.entry(n.clone()).or_default();
-                list.extend(class.iter().map(|&k| base + k as u32));
-                match acc.access.get_mut(n) {
-                    Some(e) if d.decision < e.0 => *e = (d.decision, d.conditions, Vec::new()),
-                    Some(_) => {}
-                    None => {
-                        acc.access
-                            .insert(n.clone(), (d.decision, d.conditions, Vec::new()));
-                    }
-                }
-            }
+        let decisions = self.decide_classes(&callers, &reps, t, ctx);
+        Decided {
+            callers,
+            classes,
+            decisions,
         }
     }
 
@@ -847,7 +961,7 @@ impl Engine {
         let mut relevant: Vec<(crate::iam::PolicyId, u32)> = Vec::new();
         for (pi, p) in self.env.policies.iter().enumerate() {
             let pid = crate::iam::PolicyId(pi as u32);
-            for i in self.action_index(pid).candidates_pub(svc) {
+            for &i in self.action_index(pid).candidates(svc) {
                 let st = &p.statements[i as usize];
                 if super::matching::resource_may_match(st, target) {
                     relevant.push((pid, i));
@@ -924,6 +1038,39 @@ struct ActionAccess {
     all: Vec<(String, String)>,
 }
 
+/// The decisions of one target: `decisions[class][caller]`, classes as indices into the
+/// target's action names.
+struct Decided {
+    callers: Vec<Node>,
+    classes: Vec<Vec<usize>>,
+    decisions: Vec<Vec<Direct>>,
+}
+
+impl ActionAccess {
+    /// Accumulates the decisions of one target whose actions (with access levels) are `names`.
+    fn add(&mut self, names: Vec<(String, String)>, d: Decided) {
+        let base = self.all.len() as u32;
+        self.all.extend(names);
+        for (class, ds) in d.classes.into_iter().zip(d.decisions) {
+            for (n, d) in d.callers.iter().zip(ds) {
+                if d.decision == Decision::Deny {
+                    continue;
+                }
+                let list = self.acts.entry(n.clone()).or_default();
+                list.extend(class.iter().map(|&k| base + k as u32));
+                match self.access.get_mut(n) {
+                    Some(e) if d.decision < e.0 => *e = (d.decision, d.conditions, Vec::new()),
+                    Some(_) => {}
+                    None => {
+                        self.access
+                            .insert(n.clone(), (d.decision, d.conditions, Vec::new()));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A concrete ARN standing for a target (a pattern's `*` replaced), to look up resource types.
 fn probe_of(t: &Target) -> String {
     if let Target::Set(s) = t {
@@ -947,4 +1094,88 @@ fn intern(
     batch.push(facts.clone());
     uniq.insert(facts, id);
     id
+}
+
+/// The key under which callers share one computation of the caller-independent part of their
+/// caller side (identity, boundary, SCPs, flags): account, kind, boundary and the identity
+/// policies that have a caller-independent statement for the question.
+#[derive(Hash, PartialEq, Eq)]
+struct SideKey {
+    account: u32,
+    kind: u8,
+    boundary: Option<Option<u32>>,
+    policies: Vec<u32>,
+}
+
+/// Per-question state for [`SideKey`]s: which policies have caller-independent statements for
+/// the question ([`super::matching::depends_on_caller`]).
+struct CallerSides<'a> {
+    engine: &'a Engine,
+    /// Per policy: 0 not yet known, 1 no caller-independent statement for the question, 2 some.
+    state: Vec<u8>,
+    accounts: FxHashMap<&'a str, u32>,
+}
+
+impl<'a> CallerSides<'a> {
+    fn new(engine: &'a Engine) -> CallerSides<'a> {
+        CallerSides {
+            engine,
+            state: vec![0; engine.env.policies.len()],
+            accounts: FxHashMap::default(),
+        }
+    }
+
+    fn shares(
+        &mut self,
+        pol: crate::iam::PolicyId,
+        action: &str,
+        cache: &super::matching::ActionCache,
+    ) -> bool {
+        let slot = &mut self.state[pol.0 as usize];
+        if *slot == 0 {
+            let stmts = cache.statements_for(self.engine, pol, action);
+            let ix = self.engine.action_index(pol);
+            *slot = if stmts.iter().any(|&i| !ix.is_dependent(i)) {
+                2
+            } else {
+                1
+            };
+        }
+        *slot == 2
+    }
+
+    /// The sharing key of principal `pid` (a principal's own statements, those depending on
+    /// who the caller is, are matched per caller, outside the shared part).
+    fn key(
+        &mut self,
+        pid: Pid,
+        action: &str,
+        cache: &super::matching::ActionCache,
+    ) -> Option<SideKey> {
+        let e = self.engine;
+        let p = e.principal(pid);
+        let kind = match p.kind {
+            PrincipalKind::User(_) => 0,
+            PrincipalKind::Role(r) if e.env.roles[r as usize].is_service_linked() => 2,
+            PrincipalKind::Role(_) => 1,
+            PrincipalKind::Root => 3,
+        };
+        let next = self.accounts.len() as u32;
+        let account = *self.accounts.entry(p.account.as_str()).or_insert(next);
+        let policies = e
+            .identity_policies(pid)
+            .iter()
+            .filter(|&&pol| self.shares(pol, action, cache))
+            .map(|pol| pol.0)
+            .collect();
+        let boundary = e
+            .boundary(pid)
+            .map(|b| self.shares(b, action, cache).then_some(b.0));
+        Some(SideKey {
+            account,
+            kind,
+            boundary,
+            policies,
+        })
+    }
 }
