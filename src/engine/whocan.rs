@@ -132,7 +132,7 @@ impl Engine {
                 Direct {
                     decision,
                     conditions: if decision == Decision::Conditional {
-                        residual.iter().map(|h| self.residual_line(h)).collect()
+                        self.residual_lines(residual.iter())
                     } else {
                         Vec::new()
                     },
@@ -407,11 +407,11 @@ impl Engine {
                         Direct {
                             decision,
                             conditions: if decision == Decision::Conditional {
-                                residual
-                                    .iter()
-                                    .filter(|h| names_class(h.policy.0, h.stmt, j))
-                                    .map(|h| self.residual_line(h))
-                                    .collect()
+                                self.residual_lines(
+                                    residual
+                                        .iter()
+                                        .filter(|h| names_class(h.policy.0, h.stmt, j)),
+                                )
                             } else {
                                 Vec::new()
                             },
@@ -422,6 +422,24 @@ impl Engine {
             .collect();
         timing("decide_union: answers", t0);
         res
+    }
+
+    /// The residual conditions of a conditional answer, in a canonical order (by layer, level,
+    /// policy and statement), so that every path to the same answer lists them alike.
+    fn residual_lines<'h>(
+        &self,
+        hits: impl Iterator<Item = &'h super::matching::StmtHit>,
+    ) -> Vec<String> {
+        let mut hs: Vec<&super::matching::StmtHit> = hits.collect();
+        hs.sort_by_key(|h| (h.layer, h.level, h.policy, h.stmt, h.effect, h.strength));
+        let mut out: Vec<String> = Vec::new();
+        for h in hs {
+            let line = self.residual_line(h);
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+        out
     }
 
     /// Every caller the environment knows for a target: the principal table plus service
