@@ -183,6 +183,31 @@ fn resume_at(src: &str, loc: usize, bad_start: usize, sep: Option<usize>) -> Opt
     }
 }
 
+/// The words that begin a readable statement.
+const STARTS: &[&str] = &[
+    "who", "can", "what", "path", "why", "assert", "explain", "needs",
+];
+
+/// When a statement begins with a word that is not a keyword and the parser then wanted the
+/// `(` of a Datalog atom, the word was probably a misspelt keyword (`nedds`, `waht`): the
+/// closest one, if it is close.
+fn misspelt_keyword(src: &str, bad_start: usize, loc: usize) -> Option<&'static str> {
+    let first = src[bad_start..]
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()?;
+    let first_end = bad_start + first.len();
+    if first.is_empty() || loc != skip_trivia(src, first_end) || STARTS.contains(&first) {
+        return None;
+    }
+    let lower = first.to_ascii_lowercase();
+    STARTS
+        .iter()
+        .map(|k| (crate::engine::edit_distance(&lower, k), *k))
+        .filter(|(d, k)| *d <= 2 && *d < k.len())
+        .min()
+        .map(|(_, k)| k)
+}
+
 /// `src` with everything before `pos` blanked out: parsing it resumes at `pos` with every
 /// span still a position in `src`.
 fn masked(src: &str, pos: usize) -> String {
@@ -225,6 +250,9 @@ pub fn parse_all(src: &str) -> Parsed {
                     let mut qe = convert(src, e.error);
                     let loc = qe.span.0;
                     let bad_start = skip_trivia(src, prev_end.min(loc));
+                    if let Some(k) = misspelt_keyword(src, bad_start, loc) {
+                        qe.message.push_str(&format!(" (did you mean `{k}`?)"));
+                    }
                     let (line, _, _) = line_col(src, bad_start);
                     if bad_start < loc && line < line_col(src, loc).0 {
                         qe.message
@@ -812,6 +840,15 @@ who can reach arn:aws:s3:::b";
             "{e}"
         );
         assert!(is_incomplete("needs role/a for"));
+        let e = err("nedds role/a for s3:GetObject on *");
+        assert!(
+            e.contains("t:1:7: error: unexpected `role/a`: expected `(` (did you mean `needs`?)"),
+            "{e}"
+        );
+        let e = err("Who can s3:GetObject on *");
+        assert!(e.contains("(did you mean `who`?)"), "{e}");
+        let e = err("frobnicate everything");
+        assert!(!e.contains("did you mean"), "{e}");
         assert!(is_incomplete("explain error"));
     }
 

@@ -444,6 +444,15 @@ mod tests {
             ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"]
         );
         assert_eq!(c(":rel").1, [":relations"]);
+        assert_eq!(c("expl").1, ["explain"]);
+        assert_eq!(
+            c("needs role/lambda-exec for transcribe:StartCallAnalyticsJ").1,
+            ["transcribe:StartCallAnalyticsJob"]
+        );
+        assert_eq!(
+            c("needs role/x for s3:GetObject on * pass").1,
+            ["pass", "passing"]
+        );
         assert_eq!(
             c("?- allowed(\"arn:aws:kms").1,
             ["arn:aws:kms:eu-west-1:111111111111:key/abcd"]
