@@ -490,8 +490,22 @@ fn repl_under_a_pty_completes_and_remembers() {
     p.exp_string("role/OrganizationAdmin").unwrap();
     p.exp_string(" ms)").unwrap();
     p.exp_string("iamdl> ").unwrap();
+    // On a terminal a failed assertion and a syntax error do not end the session, and the
+    // exit status stays 0.
+    p.send_line("assert none: can role/partner-writer do s3:PutObject on arn:aws:s3:::reports/incoming/a.csv")
+        .unwrap();
+    p.exp_string("FAIL").unwrap();
+    p.exp_string("iamdl> ").unwrap();
+    p.send_line("nedds user/alice for s3:GetObject on *")
+        .unwrap();
+    p.exp_string("(did you mean `needs`?)").unwrap();
+    p.exp_string("iamdl> ").unwrap();
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
+    assert!(matches!(
+        p.process.wait(),
+        Ok(rexpect::process::wait::WaitStatus::Exited(_, 0))
+    ));
     let saved = std::fs::read_to_string(&hist).unwrap();
     assert!(
         saved.contains("can role/OrganizationAdmin do sts:AssumeRole on role/ops"),
@@ -501,6 +515,8 @@ fn repl_under_a_pty_completes_and_remembers() {
     let mut p = spawn();
     p.exp_string("iamdl> ").unwrap();
     p.send("\x1b[A").unwrap(); // :quit
+    p.send("\x1b[A").unwrap(); // nedds ...
+    p.send("\x1b[A").unwrap(); // assert none: ...
     p.send("\x1b[A").unwrap(); // ?- admins(P).
     p.flush().unwrap();
     p.exp_string("?- admins(P).").unwrap();
