@@ -202,7 +202,15 @@ fn misspelt_keyword(src: &str, bad_start: usize, loc: usize) -> Option<&'static 
     let lower = first.to_ascii_lowercase();
     STARTS
         .iter()
-        .map(|k| (crate::engine::edit_distance(&lower, k), *k))
+        .map(|k| {
+            // An abbreviation (`expl`) counts as a close match.
+            let d = if lower.len() >= 3 && k.starts_with(&lower) {
+                0
+            } else {
+                crate::engine::edit_distance(&lower, k)
+            };
+            (d, *k)
+        })
         .filter(|(d, k)| *d <= 2 && *d < k.len())
         .min()
         .map(|(_, k)| k)
@@ -849,6 +857,8 @@ who can reach arn:aws:s3:::b";
         assert!(e.contains("(did you mean `who`?)"), "{e}");
         let e = err("frobnicate everything");
         assert!(!e.contains("did you mean"), "{e}");
+        let e = err("expl error \"x\"");
+        assert!(e.contains("(did you mean `explain`?)"), "{e}");
         assert!(is_incomplete("explain error"));
     }
 
