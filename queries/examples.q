@@ -32,3 +32,11 @@ who can kms:Decrypt on arn:aws:kms:eu-west-1:111111111111:key/abcd with aws:Sour
 # The same as a rule, then queried.
 external_writers(P, R) :- allowed(P, "s3:PutObject", R), account(P, A), resource_account(R, B), A != B.
 ?- external_writers(P, _).
+
+# Triage (issue 4): a pasted AccessDenied message reproduced, its cause named, the smallest
+# fix proposed and re-checked in memory (the same as `iamdl explain-error`).
+explain error "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::reports/q1.csv because no identity-based policy allows the s3:PutObject action"
+
+# What a call needs, each requirement met or missing with its fix (the same as `iamdl needs`;
+# options: passing ROLE, reading ARN, ..., from SOURCE_ARN, encrypted with KEY_ARN).
+needs user/alice for s3:PutObject on arn:aws:s3:::reports/q1.csv

@@ -146,7 +146,11 @@ fn golden_repl_stdin() {
             .unwrap();
         let out = child.wait_with_output().unwrap();
         let name = format!("{} (repl)", g.path.display());
-        assert_eq!(out.status.code(), Some(0), "{name}: the REPL ends with 0");
+        assert_eq!(
+            out.status.code(),
+            Some(g.exit),
+            "{name}: piped, the REPL exits as `iamdl run` does"
+        );
         let stdout = String::from_utf8(out.stdout).unwrap();
         let stderr = String::from_utf8(out.stderr).unwrap();
         if g.exit == 2 {
@@ -486,8 +490,22 @@ fn repl_under_a_pty_completes_and_remembers() {
     p.exp_string("role/OrganizationAdmin").unwrap();
     p.exp_string(" ms)").unwrap();
     p.exp_string("iamdl> ").unwrap();
+    // On a terminal a failed assertion and a syntax error do not end the session, and the
+    // exit status stays 0.
+    p.send_line("assert none: can role/partner-writer do s3:PutObject on arn:aws:s3:::reports/incoming/a.csv")
+        .unwrap();
+    p.exp_string("FAIL").unwrap();
+    p.exp_string("iamdl> ").unwrap();
+    p.send_line("nedds user/alice for s3:GetObject on *")
+        .unwrap();
+    p.exp_string("(did you mean `needs`?)").unwrap();
+    p.exp_string("iamdl> ").unwrap();
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
+    assert!(matches!(
+        p.process.wait(),
+        Ok(rexpect::process::wait::WaitStatus::Exited(_, 0))
+    ));
     let saved = std::fs::read_to_string(&hist).unwrap();
     assert!(
         saved.contains("can role/OrganizationAdmin do sts:AssumeRole on role/ops"),
@@ -497,6 +515,8 @@ fn repl_under_a_pty_completes_and_remembers() {
     let mut p = spawn();
     p.exp_string("iamdl> ").unwrap();
     p.send("\x1b[A").unwrap(); // :quit
+    p.send("\x1b[A").unwrap(); // nedds ...
+    p.send("\x1b[A").unwrap(); // assert none: ...
     p.send("\x1b[A").unwrap(); // ?- admins(P).
     p.flush().unwrap();
     p.exp_string("?- admins(P).").unwrap();
@@ -536,8 +556,328 @@ can role/lambda-exec pass role/transcribe-data to transcribe.amazonaws.com\n\
     let golden = std::fs::read_to_string(root().join("tests/golden/examples-02.out")).unwrap();
     assert!(stdout.contains(&golden), "{stdout}");
     assert!(stderr.contains("unknown command `:nope`"), "{stderr}");
+    // Piped, a bad command is an error for the exit status (2), as in `iamdl run`.
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stdout.contains("who can ACTION on RESOURCE"), "help text");
     // Nothing after :quit runs; no colours when piped.
     assert!(!stdout.contains("principal(s) can s3:GetObject"));
     assert!(!stdout.contains('\x1b'));
+}
+
+/// Runs the REPL with `input` piped to its standard input: (exit status, stdout, stderr).
+fn repl_piped(env: &str, format: &str, input: &str) -> (Option<i32>, String, String) {
+    let mut child = bin()
+        .args(["repl", "--env", env, "--format", format])
+        .env(
+            "IAMDL_HISTORY",
+            std::env::temp_dir().join("iamdl-test-unused-history"),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The `error: ` lines of a stderr, without the origin.
+fn error_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| l.contains(": error: "))
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// Issue 3, "report every problem in one run": a file with three bad statements reports all
+/// three at their positions, with the caret and what was expected; the good statements run.
+#[test]
+fn run_reports_every_bad_statement() {
+    let out = bin()
+        .args([
+            "run",
+            "--env",
+            "facts/examples/query-demo/env",
+            "tests/golden/error-many.q",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        error_lines(&stderr),
+        [
+            "tests/golden/error-many.q:8:22: error: unexpected `arn:aws:s3:::reports/*`: expected `on`",
+            "tests/golden/error-many.q:11:1: error: unexpected `can`: expected one of `,`, `.` or `with` (a Datalog query or rule ends with `.`) (in the statement that starts on line 10)",
+            "tests/golden/error-many.q:14:24: error: unexpected character `|`: words are names, ARNs, actions or numbers; quote other text with \"...\"",
+        ]
+    );
+    assert!(
+        stderr.contains(" 8 | who can s3:GetObject arn:aws:s3:::reports/*\n   |                      ^^^^^^^^^^^^^^^^^^^^^^\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" 14 | what can user/alice do | on arn:aws:s3:::reports; ?- account(\"user/alice\", A).\n    |                        ^\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("3 error(s); the other 5 statement(s) were run\n"),
+        "{stderr}"
+    );
+    // The five good statements ran, the bad ones did not.
+    assert!(stdout.starts_with("8 principal(s) can s3:GetObject on arn:aws:s3:::reports/q1.csv\n"));
+    assert!(stdout.contains(
+        "ALLOW: arn:aws:iam::111111111111:user/alice s3:GetObject on arn:aws:s3:::reports/q1.csv"
+    ));
+    assert!(stdout.contains("ALLOW: path from arn:aws:iam::111111111111:user/alice"));
+    assert!(stdout.contains("PASS assert some:"));
+    assert!(
+        stdout.ends_with("A\n------------\n111111111111\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("action(s) of"),
+        "the bad `what can` did not run"
+    );
+
+    // Two files: every syntax error of both is listed before anything runs; a failed
+    // assertion in the good part is reported too, and the status stays 2.
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.q");
+    let b = dir.path().join("b.q");
+    std::fs::write(&a, "who can reach arn:aws:s3:::reports\nwhat can do\n").unwrap();
+    std::fs::write(
+        &b,
+        "assert none: who can reach arn:aws:s3:::reports\npath from user/alice role/ops\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["run", "--env", "facts/examples/query-demo/env"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let errs = error_lines(&stderr);
+    assert_eq!(errs.len(), 2, "{stderr}");
+    assert!(errs[0].ends_with("a.q:2:10: error: unexpected `do`: expected a word (name, ARN, action, number or variable)"), "{stderr}");
+    assert!(
+        errs[1].ends_with("b.q:2:22: error: unexpected `role/ops`: expected `to`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 assertion(s) failed"), "{stderr}");
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("FAIL assert none:"));
+}
+
+/// `iamdl query 'a; b; c'`: each bad statement between `;` is its own error.
+#[test]
+fn query_reports_every_bad_statement() {
+    let out = bin()
+        .args([
+            "query",
+            "--env",
+            "facts/examples/query-demo/env",
+            "who can s3:GetObject arn:aws:s3:::x; ?- account(\"user/alice\", A).; can user/alice pass role/ops; ?- principal(P, \"a;b.c\").",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        error_lines(&stderr),
+        [
+            "query:1:22: error: unexpected `arn:aws:s3:::x`: expected `on`",
+            "query:1:96: error: unexpected `;`: expected `to`",
+        ]
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("111111111111"), "{stdout}");
+    assert!(
+        stdout.contains("0 row(s)"),
+        "the `;` inside the string is not a separator: {stdout}"
+    );
+}
+
+/// Piped or redirected, the REPL gates CI: 1 after a failed assertion, 2 after a syntax error,
+/// 0 otherwise; it keeps reading after either.
+#[test]
+fn repl_exit_status_when_not_a_terminal() {
+    let env = "facts/examples/query-demo/env";
+    let (code, out, err) = repl_piped(env, "table", "who can reach arn:aws:s3:::reports\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("arn:aws:iam::111111111111:user/alice"));
+    let (code, out, err) = repl_piped(
+        env,
+        "table",
+        "assert none: can role/partner-writer do s3:PutObject on arn:aws:s3:::reports/incoming/a.csv\nassert some: ?- principal(P, \"user\").\n",
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        out.contains("FAIL assert none:") && out.contains("PASS assert some:"),
+        "{out}"
+    );
+    assert!(err.contains("1 assertion(s) failed"), "{err}");
+    let (code, out, err) = repl_piped(
+        env,
+        "table",
+        "who can s3:GetObject arn:aws:s3:::x\nassert none: can role/partner-writer do s3:PutObject on arn:aws:s3:::reports/incoming/a.csv\n?- account(\"user/alice\", A).\n",
+    );
+    assert_eq!(
+        code,
+        Some(2),
+        "a syntax error wins over a failed assertion: {err}"
+    );
+    assert!(
+        err.contains("repl:1:22: error: unexpected `arn:aws:s3:::x`: expected `on`"),
+        "{err}"
+    );
+    assert!(
+        out.contains("FAIL assert none:") && out.contains("111111111111"),
+        "{out}"
+    );
+    // `iamdl repl < file.q`: standard input redirected from a file.
+    let file = std::fs::File::open(root().join("queries/gates.q")).unwrap();
+    let out = bin()
+        .args(["repl", "--env", env])
+        .env(
+            "IAMDL_HISTORY",
+            std::env::temp_dir().join("iamdl-test-unused-history"),
+        )
+        .stdin(Stdio::from(file))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let golden = std::fs::read_to_string(root().join("tests/golden/gates.out")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), golden);
+}
+
+/// Issue 4's forms in the language print what the subcommands print (JSON objects equal), in
+/// batch and through the REPL's standard input.
+#[test]
+fn explain_error_and_needs_match_the_subcommands() {
+    let env6 = "facts/examples/06-transcribe-stage1-passrole/env";
+    let msg = "An error occurred (AccessDeniedException) when calling the StartCallAnalyticsJob operation: User: arn:aws:sts::111111111111:assumed-role/lambda-exec/start-transcription is not authorized to perform: iam:PassRole on resource: arn:aws:iam::111111111111:role/transcribe-data because no identity-based policy allows the iam:PassRole action";
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let stmt = format!("explain error \"{msg}\"");
+    let q = json(&["query", "--env", env6, "--format", "json", &stmt]);
+    let sub = json(&["explain-error", "--env", env6, "--format", "json", msg]);
+    assert_eq!(q, sub);
+    assert_eq!(q["blame"][0]["layer"], "identity");
+    assert_eq!(q["after_fix_decision"], "allow");
+    let (code, out, err) = repl_piped(env6, "json", &format!("{stmt}\n"));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap(),
+        sub
+    );
+
+    let env8 = "facts/examples/08-lexv2-lambda/env";
+    let f = "arn:aws:lambda:us-east-1:111111111111:function:OrderFlowersFulfillment";
+    let alias = "arn:aws:lex:us-east-1:111111111111:bot-alias/ORDERBOT01/TSTALIASID";
+    let stmt = format!("needs lexv2.amazonaws.com for lambda:InvokeFunction on {f} from {alias}");
+    let q = json(&["query", "--env", env8, "--format", "json", &stmt]);
+    let sub = json(&[
+        "needs",
+        "--env",
+        env8,
+        "--format",
+        "json",
+        "lexv2.amazonaws.com",
+        "lambda:InvokeFunction",
+        f,
+        "--source-arn",
+        alias,
+    ]);
+    assert_eq!(q, sub);
+    assert_eq!(q["all_met"], false);
+    let req = &q["requirements"][0];
+    assert_eq!(req["status"], "missing");
+    let cond = req["fixes"][0]["statement"]["Condition"].to_string();
+    assert!(cond.contains(alias), "{cond}");
+    let (code, out, err) = repl_piped(env8, "json", &format!("{stmt}\n"));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap(),
+        sub
+    );
+
+    // needs with every option, against `iamdl needs` with the matching flags (table text).
+    let role_session = "arn:aws:sts::111111111111:assumed-role/lambda-exec/start-transcription";
+    let media = "arn:aws:s3:::media-111111111111/calls/2026-03-01/call-0042.wav";
+    let stmt = format!("needs {role_session} for transcribe:StartCallAnalyticsJob on * passing role/transcribe-data reading {media} with aws:SourceAccount = \"111111111111\"");
+    let q = bin()
+        .args(["query", "--env", env6, &stmt])
+        .output()
+        .unwrap();
+    let sub = bin()
+        .args([
+            "needs",
+            "--env",
+            env6,
+            role_session,
+            "transcribe:StartCallAnalyticsJob",
+            "*",
+            "--pass-role",
+            "role/transcribe-data",
+            "--data",
+            media,
+            "--context",
+            "aws:SourceAccount=111111111111",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(q.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(q.stdout).unwrap(),
+        String::from_utf8(sub.stdout).unwrap()
+    );
+
+    // Errors: located in the statement, exit 2.
+    let bad = |env: &str, text: &str| -> String {
+        let out = bin().args(["query", "--env", env, text]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let e = bad(env6, "explain error \"it broke\"");
+    assert!(e.starts_with("query:1:15: error: cannot read the error text: no known AccessDenied shape matched. Shapes understood:"), "{e}");
+    assert!(
+        e.contains("give `for PRINCIPAL` and `on RESOURCE`"),
+        "the clauses, not the flags: {e}"
+    );
+    let e = bad(env6, "explain error \"Access Denied\"");
+    assert!(
+        e.contains("the message does not say the principal: give it with `for PRINCIPAL`"),
+        "{e}"
+    );
+    let e = bad(env6, "needs role/lambda-exec for transcribe:StartCallAnalyticsJob on * passing role/transcribe-dat");
+    assert!(e.contains("query:1:74: error: no role named `transcribe-dat` in the environment (did you mean `arn:aws:iam::111111111111:role/transcribe-data`?)"), "{e}");
+    let e = bad(
+        env6,
+        "needs role/lambda-exec for transcribe:StartCallAnalytcsJob on *",
+    );
+    assert!(e.contains("query:1:28: error: `transcribe:StartCallAnalytcsJob` is not in the IAM action catalog (did you mean `transcribe:StartCallAnalyticsJob`?)"), "{e}");
 }

@@ -4,7 +4,7 @@
 #![no_main]
 
 use iamdl::query::ast::Stmt;
-use iamdl::query::parse::{is_incomplete, parse};
+use iamdl::query::parse::{is_incomplete, parse, parse_all};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,6 +28,11 @@ fuzz_target!(|data: &[u8]| {
             let shown = e.render("fuzz.q", text);
             assert!(shown.starts_with("fuzz.q:"));
         }
+    }
+    // Error recovery: every error of every bad statement lies in the text and renders.
+    for e in parse_all(text).errors {
+        assert!(e.span.0 <= e.span.1 && e.span.1 <= text.len(), "span in the text");
+        assert!(e.render("fuzz.q", text).starts_with("fuzz.q:"));
     }
     let _ = is_incomplete(text);
 });

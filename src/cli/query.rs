@@ -1,8 +1,9 @@
 //! `iamdl query`, `iamdl run` and `iamdl repl`: the query language from the command line.
 
 use super::EnvArgs;
+use crate::query::ast::Stmt;
 use crate::query::eval::{Format, Output, Session};
-use crate::query::parse::parse;
+use crate::query::parse::parse_all;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -46,20 +47,51 @@ pub struct Outcome {
     pub answered: usize,
     /// Assertions that failed.
     pub failed: usize,
-    /// True when the text did not parse or a statement could not be answered.
-    pub error: bool,
+    /// Statements that did not parse, failed a check or could not be answered (and input
+    /// that could not be read).
+    pub errors: usize,
+}
+
+impl Outcome {
+    /// Adds `o` to the totals.
+    pub fn add(&mut self, o: Outcome) {
+        self.answered += o.answered;
+        self.failed += o.failed;
+        self.errors += o.errors;
+    }
+
+    /// The exit status: 2 when anything was in error, else 1 when an assertion failed, else 0.
+    pub fn code(self) -> i32 {
+        if self.errors > 0 {
+            2
+        } else if self.failed > 0 {
+            1
+        } else {
+            0
+        }
+    }
 }
 
 /// Parses and runs `src` (named `origin` in errors) in `session`, printing answers to stdout
-/// and errors to stderr. Stops at the first error.
+/// and errors to stderr.
 pub fn run_text(session: &mut Session, origin: &str, src: &str, format: Format) -> Outcome {
     run_text_with(session, origin, src, format, &mut true, &mut |s| {
         super::emit(s)
     })
 }
 
+/// Parses `src` and prints every syntax error (each bad statement once) to stderr.
+fn parse_reporting(origin: &str, src: &str) -> (Vec<Stmt>, usize) {
+    let p = parse_all(src);
+    for e in &p.errors {
+        eprint!("{}", e.render(origin, src));
+    }
+    (p.stmts, p.errors.len())
+}
+
 /// As [`run_text`], with answers passed to `out`; `first` is true until something was
-/// printed (table answers are separated by a blank line).
+/// printed (table answers are separated by a blank line). Every syntax error is reported
+/// first; then the statements that parsed run in order, each error reported as it comes.
 pub fn run_text_with(
     session: &mut Session,
     origin: &str,
@@ -68,16 +100,24 @@ pub fn run_text_with(
     first: &mut bool,
     out: &mut dyn FnMut(String),
 ) -> Outcome {
+    let (stmts, errors) = parse_reporting(origin, src);
+    let mut o = run_stmts(session, origin, src, &stmts, format, first, out);
+    o.errors += errors;
+    o
+}
+
+/// Runs parsed statements of `src`; an error is reported and the next statement runs.
+fn run_stmts(
+    session: &mut Session,
+    origin: &str,
+    src: &str,
+    stmts: &[Stmt],
+    format: Format,
+    first: &mut bool,
+    out: &mut dyn FnMut(String),
+) -> Outcome {
     let mut o = Outcome::default();
-    let stmts = match parse(src) {
-        Ok(s) => s,
-        Err(e) => {
-            eprint!("{}", e.render(origin, src));
-            o.error = true;
-            return o;
-        }
-    };
-    for st in &stmts {
+    for st in stmts {
         match session.eval(st, src) {
             Ok(ans) => {
                 if let Output::Assert(r) = &ans {
@@ -97,54 +137,67 @@ pub fn run_text_with(
             }
             Err(e) => {
                 eprint!("{}", e.render(origin, src));
-                o.error = true;
-                return o;
+                o.errors += 1;
             }
         }
     }
     o
 }
 
-fn exit_code(o: Outcome) -> i32 {
-    if o.error {
-        2
-    } else if o.failed > 0 {
-        eprintln!("{} assertion(s) failed", o.failed);
-        1
-    } else {
-        0
+/// The summary lines on stderr and the exit status ([`Outcome::code`]).
+pub fn finish(o: Outcome) -> i32 {
+    if o.errors > 0 && o.answered > 0 {
+        eprintln!(
+            "{} error(s); the other {} statement(s) were run",
+            o.errors, o.answered
+        );
+    } else if o.errors > 0 {
+        eprintln!("{} error(s)", o.errors);
     }
+    if o.failed > 0 {
+        eprintln!("{} assertion(s) failed", o.failed);
+    }
+    o.code()
 }
 
 /// `iamdl query --env ENV 'TEXT'`.
 pub fn query(args: &QueryArgs, text: &str) -> i32 {
-    if let Err(e) = parse(text) {
-        eprint!("{}", e.render("query", text));
-        return 2;
-    }
+    let (stmts, errors) = parse_reporting("query", text);
     let engine = match super::load_env(&args.env_args()) {
         Ok(e) => e,
         Err(c) => return c,
     };
     let mut s = Session::new(engine);
-    exit_code(run_text(&mut s, "query", text, args.format))
+    let mut o = run_stmts(
+        &mut s,
+        "query",
+        text,
+        &stmts,
+        args.format,
+        &mut true,
+        &mut |x| super::emit(x),
+    );
+    o.errors += errors;
+    finish(o)
 }
 
-/// `iamdl run --env ENV FILE.q...`: the files run in order in one session (rules carry over).
+/// `iamdl run --env ENV FILE.q...`: every file is read and parsed first (every syntax error
+/// of every file is reported), then the statements that parsed run in order in one session
+/// (rules carry over from file to file).
 pub fn run_files(args: &QueryArgs, files: &[PathBuf]) -> i32 {
+    let mut total = Outcome::default();
     let mut texts = Vec::new();
     for f in files {
         match std::fs::read_to_string(f) {
             Ok(t) => {
-                if let Err(e) = parse(&t) {
-                    eprint!("{}", e.render(&f.display().to_string(), &t));
-                    return 2;
-                }
-                texts.push((f.display().to_string(), t));
+                let name = f.display().to_string();
+                let (stmts, errors) = parse_reporting(&name, &t);
+                total.errors += errors;
+                texts.push((name, t, stmts));
             }
             Err(e) => {
                 eprintln!("error: cannot read {}: {e}", f.display());
-                return 2;
+                total.errors += 1;
             }
         }
     }
@@ -153,20 +206,14 @@ pub fn run_files(args: &QueryArgs, files: &[PathBuf]) -> i32 {
         Err(c) => return c,
     };
     let mut s = Session::new(engine);
-    let mut total = Outcome::default();
     let mut first = true;
-    for (name, t) in &texts {
-        let o = run_text_with(&mut s, name, t, args.format, &mut first, &mut |x| {
+    for (name, t, stmts) in &texts {
+        let o = run_stmts(&mut s, name, t, stmts, args.format, &mut first, &mut |x| {
             super::emit(x)
         });
-        total.answered += o.answered;
-        total.failed += o.failed;
-        if o.error {
-            total.error = true;
-            break;
-        }
+        total.add(o);
     }
-    exit_code(total)
+    finish(total)
 }
 
 /// `iamdl repl [--env ENV]`.

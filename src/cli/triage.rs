@@ -244,41 +244,78 @@ fn render_side(se: &SideEffects, by: &str) -> String {
     }
 }
 
+/// The rows of an `explain-error` result (one per failing layer), as its CSV prints them.
+pub fn error_rows(t: &ErrorTriage) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let cols = vec![
+        "principal",
+        "action",
+        "resource",
+        "decision",
+        "agrees_with_error",
+        "layer",
+        "kind",
+        "policy",
+        "after_fix_decision",
+    ];
+    let rows = t
+        .blame
+        .iter()
+        .map(|b| {
+            vec![
+                t.parsed.principal.clone().unwrap_or_default(),
+                t.parsed.action.clone().unwrap_or_default(),
+                t.parsed.resource.clone().unwrap_or_default(),
+                t.decision.as_str().into(),
+                t.agrees_with_error.to_string(),
+                b.layer.clone(),
+                b.kind.clone(),
+                b.policy.clone().unwrap_or_default(),
+                t.after_fix_decision
+                    .map(|d| d.as_str().to_string())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    (cols, rows)
+}
+
+/// The rows of a `needs` answer (one per requirement), as its CSV prints them.
+pub fn needs_rows(n: &NeedsAnswer) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let cols = vec![
+        "requirement",
+        "rule",
+        "principal",
+        "action",
+        "resource",
+        "status",
+        "after_fix",
+    ];
+    let rows = n
+        .requirements
+        .iter()
+        .map(|r| {
+            vec![
+                r.what.clone(),
+                r.rule.clone(),
+                r.principal.clone(),
+                r.action.clone(),
+                r.resource.clone(),
+                r.status.clone(),
+                r.after_fix.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    (cols, rows)
+}
+
 /// Renders an `explain-error` result.
 pub fn render_error(t: &ErrorTriage, f: Format) -> String {
     match f {
         Format::Json => serde_json::to_string_pretty(t).unwrap_or_default(),
-        Format::Csv => super::render::csv(
-            &[
-                "principal",
-                "action",
-                "resource",
-                "decision",
-                "agrees_with_error",
-                "layer",
-                "kind",
-                "policy",
-                "after_fix_decision",
-            ],
-            &t.blame
-                .iter()
-                .map(|b| {
-                    vec![
-                        t.parsed.principal.clone().unwrap_or_default(),
-                        t.parsed.action.clone().unwrap_or_default(),
-                        t.parsed.resource.clone().unwrap_or_default(),
-                        t.decision.as_str().into(),
-                        t.agrees_with_error.to_string(),
-                        b.layer.clone(),
-                        b.kind.clone(),
-                        b.policy.clone().unwrap_or_default(),
-                        t.after_fix_decision
-                            .map(|d| d.as_str().to_string())
-                            .unwrap_or_default(),
-                    ]
-                })
-                .collect::<Vec<_>>(),
-        ),
+        Format::Csv => {
+            let (cols, rows) = error_rows(t);
+            super::render::csv(&cols, &rows)
+        }
         Format::Table => {
             let p = &t.parsed;
             let mut s = String::new();
@@ -362,31 +399,10 @@ pub fn render_error(t: &ErrorTriage, f: Format) -> String {
 pub fn render_needs(n: &NeedsAnswer, f: Format) -> String {
     match f {
         Format::Json => serde_json::to_string_pretty(n).unwrap_or_default(),
-        Format::Csv => super::render::csv(
-            &[
-                "requirement",
-                "rule",
-                "principal",
-                "action",
-                "resource",
-                "status",
-                "after_fix",
-            ],
-            &n.requirements
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.what.clone(),
-                        r.rule.clone(),
-                        r.principal.clone(),
-                        r.action.clone(),
-                        r.resource.clone(),
-                        r.status.clone(),
-                        r.after_fix.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect::<Vec<_>>(),
-        ),
+        Format::Csv => {
+            let (cols, rows) = needs_rows(n);
+            super::render::csv(&cols, &rows)
+        }
         Format::Table => {
             let mut s = format!(
                 "{} needs, to {} on {}:\n",

@@ -27,6 +27,57 @@ pub enum Stmt {
     Assert(Assertion),
 }
 
+impl Stmt {
+    /// Where the statement was written.
+    pub fn span(&self) -> Span {
+        match self {
+            Stmt::Readable(r) => r.span,
+            Stmt::Query(q) => q.span,
+            Stmt::Rule(r) => r.span,
+            Stmt::Assert(a) => a.span,
+        }
+    }
+}
+
+/// What the generated parser returns for each piece of a text: a statement, a `;`, or a
+/// statement that did not parse (lalrpop's error recovery, `!` in the grammar).
+#[derive(Debug)]
+pub enum Piece<'input> {
+    /// A statement that parsed.
+    Stmt(Stmt),
+    /// A `;` separator.
+    Sep(Span),
+    /// A syntax error; the parser skipped to where it could go on.
+    Error(lalrpop_util::ErrorRecovery<usize, lalrpop_util::lexer::Token<'input>, &'static str>),
+}
+
+/// An option of `explain error "TEXT"`: what the message does not say (the flags
+/// `--principal`, `--action`, `--resource` of `iamdl explain-error`). Each carries the span
+/// of its keyword.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExplainOption {
+    /// `for PRINCIPAL`
+    Principal(Span, Word),
+    /// `do ACTION`
+    Action(Span, Word),
+    /// `on RESOURCE`
+    Resource(Span, Word),
+}
+
+/// An option of `needs P for A on R` (the flags of `iamdl needs`). Each carries the span of
+/// its keyword.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NeedsOption {
+    /// `passing ROLE` (`--pass-role`): the role the call passes to the service.
+    PassRole(Span, Word),
+    /// `reading ARN, ...` (`--data`): objects the passed role must read.
+    Data(Span, Vec<Word>),
+    /// `from ARN` (`--source-arn`): `aws:SourceArn` of a service principal's call.
+    SourceArn(Span, Word),
+    /// `encrypted with KEY_ARN` (`--kms-key`): the KMS key of the object.
+    KmsKey(Span, Word),
+}
+
 /// `with KEY = VALUE, ...`: request context.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Context {
@@ -91,6 +142,25 @@ pub enum Form {
         action: Word,
         /// Resource.
         resource: Word,
+    },
+    /// `explain error "TEXT" [for P] [do A] [on R]`: AccessDenied triage (`iamdl explain-error`).
+    ExplainError {
+        /// The pasted error message.
+        text: Word,
+        /// What the message does not say.
+        options: Vec<ExplainOption>,
+    },
+    /// `needs P for A on R [passing ROLE] [reading ARN, ...] [from ARN] [encrypted with KEY]`:
+    /// what the call needs (`iamdl needs`).
+    Needs {
+        /// Principal.
+        principal: Word,
+        /// Action.
+        action: Word,
+        /// Resource.
+        resource: Word,
+        /// The optional clauses.
+        options: Vec<NeedsOption>,
     },
 }
 

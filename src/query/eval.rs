@@ -122,6 +122,10 @@ pub enum Output {
     Rule(String),
     /// An assertion's result.
     Assert(AssertResult),
+    /// `explain error "TEXT"`: the triage of a pasted AccessDenied message.
+    ExplainError(Box<crate::triage::ErrorTriage>),
+    /// `needs P for A on R`: what the call needs, each requirement checked.
+    Needs(Box<crate::triage::needs::NeedsAnswer>),
 }
 
 /// The result of an assertion.
@@ -228,14 +232,27 @@ impl Output {
                     .collect(),
             ),
             Output::Rows(tb) => tb.clone(),
+            Output::ExplainError(e) => {
+                let (cols, rows) = crate::cli::triage::error_rows(e);
+                t(&cols, rows)
+            }
+            Output::Needs(n) => {
+                let (cols, rows) = crate::cli::triage::needs_rows(n);
+                t(&cols, rows)
+            }
             Output::Rule(_) => t(&[], vec![]),
             Output::Assert(r) => r.rows.clone(),
         }
     }
 
-    /// The rows an assertion counts: the table without `deny` rows.
+    /// The rows an assertion counts: the table without `deny` rows (for `explain error`, whose
+    /// rows are the failing layers of a denied request, and `needs`, whose rows are the
+    /// requirements with their `status`: every row).
     pub fn counted(&self) -> Table {
         let mut tb = self.table();
+        if matches!(self, Output::ExplainError(_) | Output::Needs(_)) {
+            return tb;
+        }
         if let Some(i) = tb.columns.iter().position(|c| c == "decision") {
             tb.rows.retain(|r| r[i] != "deny");
         }
@@ -270,6 +287,8 @@ impl Output {
                 s
             }
             (_, Format::Markdown) => markdown(&self.table()),
+            (Output::ExplainError(t), _) => crate::cli::triage::render_error(t, rf),
+            (Output::Needs(n), _) => crate::cli::triage::render_needs(n, rf),
             (Output::Can(a), _) => render::answer(a, rf),
             (Output::Who(a), _) => render::who(a, rf),
             (Output::Pass(a), _) => render::pass(a, rf),
@@ -551,7 +570,98 @@ impl Session {
                     vec![Box::new(AssumeEdges(&mut rel))];
                 Output::Path(shortest(&f, &t, &mut sources))
             }
+            Form::ExplainError { text, options } => {
+                Output::ExplainError(Box::new(self.explain_error(text, options, ctx)?))
+            }
+            Form::Needs {
+                principal,
+                action,
+                resource,
+                options,
+            } => Output::Needs(Box::new(
+                self.needs(principal, action, resource, options, ctx)?,
+            )),
         })
+    }
+
+    /// `explain error "TEXT"`: what `iamdl explain-error` does, with errors located in the
+    /// statement (the message's own action and resource are checked at the message).
+    fn explain_error(
+        &self,
+        text: &Word,
+        options: &[ExplainOption],
+        context: UserContext,
+    ) -> Result<crate::triage::ErrorTriage, QueryError> {
+        let parsed = crate::triage::error_text::parse(&text.text)
+            .map_err(|m| QueryError::new(text.span, clauses(m)))?;
+        let mut ov = crate::triage::Overrides {
+            context,
+            ..Default::default()
+        };
+        for o in options {
+            match o {
+                ExplainOption::Principal(_, w) => {
+                    self.caller(w)?;
+                    ov.principal = Some(w.text.clone());
+                }
+                ExplainOption::Action(_, w) => ov.action = Some(self.action(w)?),
+                ExplainOption::Resource(_, w) => ov.resource = Some(self.resource(w)?),
+            }
+        }
+        let e = &self.engine;
+        parsed
+            .action
+            .iter()
+            .try_for_each(|x| crate::cli::check_action(e, x))
+            .and_then(|_| {
+                parsed
+                    .resource
+                    .iter()
+                    .try_for_each(|r| crate::cli::check_resource(r))
+            })
+            .map_err(|m| QueryError::new(text.span, format!("in the message: {m}")))?;
+        crate::triage::explain_error(e, parsed, &ov)
+            .map_err(|m| QueryError::new(text.span, clauses(m)))
+    }
+
+    /// `needs P for A on R ...`: what `iamdl needs` does.
+    fn needs(
+        &self,
+        principal: &Word,
+        action: &Word,
+        resource: &Word,
+        options: &[NeedsOption],
+        context: UserContext,
+    ) -> Result<crate::triage::needs::NeedsAnswer, QueryError> {
+        self.caller(principal)?;
+        let action_name = self.action(action)?;
+        let res = self.resource(resource)?;
+        let mut opts = crate::triage::needs::NeedsOptions {
+            context,
+            ..Default::default()
+        };
+        for o in options {
+            match o {
+                NeedsOption::PassRole(_, w) => opts.pass_role = Some(self.role(w)?),
+                NeedsOption::Data(_, ws) => {
+                    for w in ws {
+                        opts.data.push(self.resource(w)?);
+                    }
+                }
+                NeedsOption::SourceArn(_, w) => opts.source_arn = Some(self.arn(w)?),
+                NeedsOption::KmsKey(_, w) => opts.kms_key = Some(self.arn(w)?),
+            }
+        }
+        let span = (principal.span.0, resource.span.1);
+        crate::triage::needs::needs(&self.engine, &principal.text, &action_name, &res, &opts)
+            .map_err(|m| QueryError::new(span, m))
+    }
+
+    /// An ARN (a source ARN, a key).
+    fn arn(&self, w: &Word) -> Result<String, QueryError> {
+        crate::cli::check_resource(&w.text)
+            .map(|_| w.text.clone())
+            .map_err(|m| QueryError::new(w.span, m))
     }
 
     fn what(&self, caller: &Caller, res: &str, ctx: &UserContext) -> WhatAnswer {
@@ -596,6 +706,14 @@ impl Session {
             actions,
         }
     }
+}
+
+/// Triage messages name the flags of `iamdl explain-error`; in the language they are the
+/// clauses of `explain error`.
+fn clauses(m: String) -> String {
+    m.replace("--principal", "`for PRINCIPAL`")
+        .replace("--action", "`do ACTION`")
+        .replace("--resource", "`on RESOURCE`")
 }
 
 /// Shortest path (fewest hops, preferring certain edges among equals) over all sources.

@@ -90,36 +90,246 @@ fn parser() -> &'static grammar::ProgramParser {
     PARSER.get_or_init(grammar::ProgramParser::new)
 }
 
-/// Parses a whole query text (one or more statements, optionally separated by `;`).
-pub fn parse(src: &str) -> Result<Vec<Stmt>, QueryError> {
-    let stmts = parser().parse(src).map_err(|e| convert(src, e))?;
-    for s in &stmts {
-        check(s)?;
+/// A whole text parsed: the statements that parsed, and every problem.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The statements that parsed and passed the checks, in order.
+    pub stmts: Vec<Stmt>,
+    /// One error per statement that did not parse or failed a check, in order.
+    pub errors: Vec<QueryError>,
+}
+
+/// The pieces the generated parser found; the grammar recovers from every syntax error and
+/// its lexer takes any character, so this fails only if the parser itself gives up.
+fn pieces(src: &str) -> Result<Vec<Piece<'_>>, QueryError> {
+    parser().parse(src).map_err(|e| convert(src, e))
+}
+
+/// Skips whitespace and `#` comments from `pos` (between statements there is nothing else).
+fn skip_trivia(src: &str, mut pos: usize) -> usize {
+    loop {
+        let rest = &src[pos..];
+        let t = rest.trim_start();
+        pos += rest.len() - t.len();
+        if t.starts_with('#') {
+            pos += t.find('\n').unwrap_or(t.len());
+        } else {
+            return pos;
+        }
     }
-    Ok(stmts)
+}
+
+/// At most this many errors are reported for one text (a file that is not a query file at
+/// all would otherwise give one per line).
+pub const MAX_ERRORS: usize = 50;
+
+/// How many lines a continuation is looked for when deciding whether a line begins a statement.
+const WINDOW_LINES: usize = 64;
+
+/// True when a statement begins at `c`, the first token of a line: always when the line is not
+/// indented (a statement that is bad from there is one more error to report) unless `strict`;
+/// an indented line may continue the bad statement before it, so it begins one only when a
+/// statement parses from there (or runs past the window read: too long to tell, taken as one).
+fn starts_statement(src: &str, c: usize, strict: bool) -> bool {
+    if !strict && (c == 0 || src.as_bytes()[c - 1] == b'\n') {
+        return true;
+    }
+    let mut end = c;
+    for _ in 0..WINDOW_LINES {
+        match src[end..].find('\n') {
+            Some(i) => end += i + 1,
+            None => {
+                end = src.len();
+                break;
+            }
+        }
+    }
+    match pieces(&src[c..end]) {
+        Ok(ps) => match ps.into_iter().find(|p| !matches!(p, Piece::Sep(_))) {
+            Some(Piece::Stmt(_)) | None => true,
+            Some(Piece::Error(e)) => {
+                end < src.len() && matches!(e.error, ParseError::UnrecognizedEof { .. })
+            }
+            Some(Piece::Sep(_)) => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Where parsing resumes after a syntax error at `loc` in the statement that starts at
+/// `bad_start`: after the next `;` (`sep`, a sure end), or at the first token of a later line
+/// (or of the error's own line, when the error is that token) that begins a statement
+/// ([`starts_statement`]), whichever comes first.
+fn resume_at(src: &str, loc: usize, bad_start: usize, sep: Option<usize>) -> Option<usize> {
+    let limit = sep.unwrap_or(src.len());
+    let mut ls = src[..loc.min(src.len())]
+        .rfind('\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    loop {
+        let p = skip_trivia(src, ls);
+        if p >= limit {
+            return sep;
+        }
+        // The token in error begins a statement only if one parses from it (else it would be
+        // reported twice).
+        if p >= loc && p > bad_start && starts_statement(src, p, p == loc) {
+            return Some(p);
+        }
+        ls = match src[p..].find('\n') {
+            Some(i) => p + i + 1,
+            None => return sep,
+        };
+    }
+}
+
+/// The words that begin a readable statement.
+const STARTS: &[&str] = &[
+    "who", "can", "what", "path", "why", "assert", "explain", "needs",
+];
+
+/// When a statement begins with a word that is not a keyword and the parser then wanted the
+/// `(` of a Datalog atom, the word was probably a misspelt keyword (`nedds`, `waht`): the
+/// closest one, if it is close.
+fn misspelt_keyword(src: &str, bad_start: usize, loc: usize) -> Option<&'static str> {
+    let first = src[bad_start..]
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()?;
+    let first_end = bad_start + first.len();
+    if first.is_empty() || loc != skip_trivia(src, first_end) || STARTS.contains(&first) {
+        return None;
+    }
+    let lower = first.to_ascii_lowercase();
+    STARTS
+        .iter()
+        .map(|k| {
+            // An abbreviation (`expl`) counts as a close match.
+            let d = if lower.len() >= 3 && k.starts_with(&lower) {
+                0
+            } else {
+                crate::engine::edit_distance(&lower, k)
+            };
+            (d, *k)
+        })
+        .filter(|(d, k)| *d <= 2 && *d < k.len())
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// `src` with everything before `pos` blanked out: parsing it resumes at `pos` with every
+/// span still a position in `src`.
+fn masked(src: &str, pos: usize) -> String {
+    let mut m = " ".repeat(pos);
+    m.push_str(&src[pos..]);
+    m
+}
+
+/// Parses a whole text and reports every problem: each statement that does not parse gets
+/// its own error (the first one in it; the parser's guesses about the rest of the bad
+/// statement are not reported), and parsing resumes after the next `;` or at the next line
+/// that begins a statement. Statements that parse are checked ([`check`]) and kept.
+pub fn parse_all(src: &str) -> Parsed {
+    let mut out = Parsed::default();
+    let mut text: Option<String> = None;
+    let mut pos = 0;
+    loop {
+        let t = text.as_deref().unwrap_or(src);
+        let ps = match pieces(t) {
+            Ok(p) => p,
+            Err(e) => {
+                out.errors.push(e);
+                return out;
+            }
+        };
+        let mut prev_end = pos;
+        let mut resume = None;
+        let mut it = ps.into_iter();
+        while let Some(p) = it.next() {
+            match p {
+                Piece::Sep(span) => prev_end = span.1,
+                Piece::Stmt(s) => {
+                    prev_end = s.span().1;
+                    match check(&s) {
+                        Ok(()) => out.stmts.push(s),
+                        Err(e) => out.errors.push(e),
+                    }
+                }
+                Piece::Error(e) => {
+                    let mut qe = convert(src, e.error);
+                    let loc = qe.span.0;
+                    let bad_start = skip_trivia(src, prev_end.min(loc));
+                    if let Some(k) = misspelt_keyword(src, bad_start, loc) {
+                        qe.message.push_str(&format!(" (did you mean `{k}`?)"));
+                    }
+                    let (line, _, _) = line_col(src, bad_start);
+                    if bad_start < loc && line < line_col(src, loc).0 {
+                        qe.message
+                            .push_str(&format!(" (in the statement that starts on line {line})"));
+                    }
+                    out.errors.push(qe);
+                    if out.errors.len() >= MAX_ERRORS {
+                        let end = (src.len(), src.len());
+                        out.errors.push(QueryError::new(
+                            end,
+                            format!("too many errors: stopped after {MAX_ERRORS}"),
+                        ));
+                        return out;
+                    }
+                    let sep = it.find_map(|p| match p {
+                        Piece::Sep(s) if s.0 >= loc => Some(s.1),
+                        _ => None,
+                    });
+                    resume = resume_at(src, loc, bad_start, sep);
+                    break;
+                }
+            }
+        }
+        match resume {
+            Some(p) => {
+                pos = p;
+                text = Some(masked(src, p));
+            }
+            None => return out,
+        }
+    }
+}
+
+/// Parses a whole query text (one or more statements, optionally separated by `;`); the
+/// first problem is the error ([`parse_all`] gives them all).
+pub fn parse(src: &str) -> Result<Vec<Stmt>, QueryError> {
+    let p = parse_all(src);
+    match p.errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(p.stmts),
+    }
 }
 
 /// True when `src` is a prefix of a statement that more lines could complete (the REPL then
-/// asks for a continuation line): the parser ran out of input.
+/// asks for a continuation line): the parser ran out of input before any other error.
 pub fn is_incomplete(src: &str) -> bool {
-    matches!(parser().parse(src), Err(ParseError::UnrecognizedEof { .. }))
+    match pieces(src) {
+        Ok(ps) => {
+            ps.iter().find_map(|p| match p {
+                Piece::Error(e) => Some(matches!(e.error, ParseError::UnrecognizedEof { .. })),
+                _ => None,
+            }) == Some(true)
+        }
+        Err(_) => false,
+    }
+}
+
+/// True for the grammar's BAD token: one character that starts no token of the language.
+fn is_bad_token(t: &str) -> bool {
+    let mut cs = t.chars();
+    match (cs.next(), cs.next()) {
+        (Some(c), None) => !(c.is_ascii_alphanumeric() || "_*$(),;.:=<>".contains(c)),
+        _ => false,
+    }
 }
 
 fn convert<T: std::fmt::Display>(src: &str, e: ParseError<usize, T, &str>) -> QueryError {
     match e {
-        ParseError::InvalidToken { location } => {
-            let c = src[location..].chars().next().unwrap_or(' ');
-            if c == '"' {
-                return QueryError::new(
-                    (location, location + 1),
-                    "unterminated string: a quoted string ends with `\"` on the same line",
-                );
-            }
-            QueryError::new(
-                (location, location + c.len_utf8()),
-                format!("unexpected character `{c}`: words are names, ARNs, actions or numbers; quote other text with \"...\""),
-            )
-        }
+        ParseError::InvalidToken { location } => bad_char(src, location),
         ParseError::UnrecognizedEof { location, expected } => QueryError::new(
             (location, location),
             format!(
@@ -128,15 +338,17 @@ fn convert<T: std::fmt::Display>(src: &str, e: ParseError<usize, T, &str>) -> Qu
             ),
         ),
         ParseError::UnrecognizedToken {
-            token: (l, t, r),
+            token: (l, _, r),
             expected,
         } => {
+            if is_bad_token(&src[l..r]) {
+                return bad_char(src, l);
+            }
             let mut m = format!(
                 "unexpected `{}`: expected {}",
                 &src[l..r],
                 expected_list(&expected)
             );
-            let _ = t;
             if expected.iter().any(|x| x == "\".\"") && !expected.iter().any(|x| x == "\":-\"") {
                 m.push_str(" (a Datalog query or rule ends with `.`)");
             }
@@ -147,6 +359,21 @@ fn convert<T: std::fmt::Display>(src: &str, e: ParseError<usize, T, &str>) -> Qu
         }
         ParseError::User { error } => QueryError::new((0, 0), error.to_string()),
     }
+}
+
+/// The error for a character that starts no token.
+fn bad_char(src: &str, location: usize) -> QueryError {
+    let c = src[location..].chars().next().unwrap_or(' ');
+    if c == '"' {
+        return QueryError::new(
+            (location, location + 1),
+            "unterminated string: a quoted string ends with `\"` on the same line",
+        );
+    }
+    QueryError::new(
+        (location, location + c.len_utf8()),
+        format!("unexpected character `{c}`: words are names, ARNs, actions or numbers; quote other text with \"...\""),
+    )
 }
 
 /// Checks what the grammar cannot: numbers where numbers are due, safe Datalog rules.
@@ -168,8 +395,45 @@ fn check(s: &Stmt) -> Result<(), QueryError> {
         }
         Stmt::Rule(r) => super::check_rule(r),
         Stmt::Query(q) => super::check_body(&q.body, &[]),
-        Stmt::Readable(_) => Ok(()),
+        Stmt::Readable(r) => check_options(&r.form),
     }
+}
+
+/// `explain error` and `needs` take each option once (`reading` may list several objects).
+fn check_options(f: &Form) -> Result<(), QueryError> {
+    let mut seen: Vec<(&'static str, Span)> = Vec::new();
+    let keys: Vec<(&'static str, Span)> = match f {
+        Form::ExplainError { options, .. } => options
+            .iter()
+            .map(|o| match o {
+                ExplainOption::Principal(s, _) => ("for", *s),
+                ExplainOption::Action(s, _) => ("do", *s),
+                ExplainOption::Resource(s, _) => ("on", *s),
+            })
+            .collect(),
+        Form::Needs { options, .. } => options
+            .iter()
+            .map(|o| match o {
+                NeedsOption::PassRole(s, _) => ("passing", *s),
+                NeedsOption::Data(s, _) => ("reading", *s),
+                NeedsOption::SourceArn(s, _) => ("from", *s),
+                NeedsOption::KmsKey(s, _) => ("encrypted with", *s),
+            })
+            .collect(),
+        _ => vec![],
+    };
+    for (k, s) in keys {
+        if seen.iter().any(|(k2, _)| *k2 == k) {
+            let hint = if k == "reading" {
+                ": list the objects after one `reading`, separated by `,`"
+            } else {
+                ""
+            };
+            return Err(QueryError::new(s, format!("`{k}` is given twice{hint}")));
+        }
+        seen.push((k, s));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -466,6 +730,136 @@ mod tests {
         assert!(!is_incomplete("who can s3:GetObject on *"));
         assert!(!is_incomplete("who who"));
         assert!(!is_incomplete(""));
+    }
+
+    /// Each bad statement gets one error at its own position; the good ones are kept.
+    #[test]
+    fn every_bad_statement_is_reported_once() {
+        let src = "who can s3:GetObject on *\n\
+who can s3:GetObject arn:aws:s3:::x\n\
+?- principal(P, K)\n\
+can user/a do s3:GetObject on *\n\
+ext(P) :- allowed(P, \"s3:Put;Object\", R),\n   account(P, A) resource_account(R, B).\n\
+# a comment; with a `;` and a `.`\n\
+what can user/a do | on x; path from user/a to role/b; who do\n\
+?- principal(P, \"user).\n\
+assert count(who can reach *) <= many\n\
+who can reach arn:aws:s3:::b";
+        let p = parse_all(src);
+        let errs: Vec<String> = p
+            .errors
+            .iter()
+            .map(|e| {
+                let (l, c, _) = line_col(src, e.span.0);
+                format!("{l}:{c} {}", e.message)
+            })
+            .collect();
+        assert_eq!(
+            errs,
+            [
+                "2:22 unexpected `arn:aws:s3:::x`: expected `on`",
+                "4:1 unexpected `can`: expected one of `,`, `.` or `with` (a Datalog query or rule ends with `.`) (in the statement that starts on line 3)",
+                "6:18 unexpected `resource_account`: expected one of `,` or `.` (a Datalog query or rule ends with `.`) (in the statement that starts on line 5)",
+                "8:20 unexpected character `|`: words are names, ARNs, actions or numbers; quote other text with \"...\"",
+                "8:60 unexpected `do`: expected `can`",
+                "9:17 unterminated string: a quoted string ends with `\"` on the same line",
+                "10:34 `many` is not a count: expected a whole number such as 3",
+            ]
+        );
+        let kinds: Vec<String> = p
+            .stmts
+            .iter()
+            .map(|s| {
+                let (l, c, _) = line_col(src, s.span().0);
+                format!("{l}:{c}")
+            })
+            .collect();
+        assert_eq!(kinds, ["1:1", "4:1", "8:28", "11:1"]);
+    }
+
+    /// A continuation line of a bad rule is not taken for a new statement; a `;` always ends one.
+    #[test]
+    fn recovery_resumes_only_where_a_statement_begins() {
+        let src = "p(X) :- principal(X, _) junk\n  , account(X, A).\nwho can reach *";
+        let p = parse_all(src);
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.stmts.len(), 1);
+        let p = parse_all("who who; nonsense here; who can reach *");
+        assert_eq!(p.errors.len(), 2, "{:?}", p.errors);
+        assert_eq!(p.errors[1].span, (18, 22));
+        assert_eq!(p.stmts.len(), 1);
+        // Not a query file at all: a bounded number of errors.
+        let junk = "{\"a\": [1, 2]}\n".repeat(500);
+        let p = parse_all(&junk);
+        assert_eq!(p.errors.len(), MAX_ERRORS + 1);
+        assert!(p.errors[MAX_ERRORS].message.starts_with("too many errors"));
+    }
+
+    #[test]
+    fn triage_forms() {
+        let Form::ExplainError { text, options } =
+            form("explain error \"User: x is not authorized\" for role/r do s3:GetObject on arn:aws:s3:::b/k")
+        else {
+            panic!()
+        };
+        assert_eq!(text.text, "User: x is not authorized");
+        assert!(
+            matches!(&options[..], [ExplainOption::Principal(_, p), ExplainOption::Action(_, a), ExplainOption::Resource(_, r)]
+            if p.text == "role/r" && a.text == "s3:GetObject" && r.text == "arn:aws:s3:::b/k")
+        );
+        let Stmt::Readable(r) = one("needs role/a for transcribe:StartCallAnalyticsJob on *\n passing role/d reading arn:aws:s3:::m/1, arn:aws:s3:::m/2\n from arn:aws:lex:x encrypted with arn:aws:kms:k with aws:SourceAccount = \"1\"") else {
+            panic!()
+        };
+        let Form::Needs {
+            principal, options, ..
+        } = r.form
+        else {
+            panic!()
+        };
+        assert_eq!(principal.text, "role/a");
+        assert_eq!(r.context.pairs.len(), 1);
+        assert!(
+            matches!(&options[..], [NeedsOption::PassRole(_, p), NeedsOption::Data(_, d), NeedsOption::SourceArn(_, s), NeedsOption::KmsKey(ks, k)]
+            if p.text == "role/d" && d.len() == 2 && s.text == "arn:aws:lex:x" && k.text == "arn:aws:kms:k" && *ks != (0, 0))
+        );
+        let Stmt::Assert(a) =
+            one("assert none: needs role/a for s3:GetObject on * where status = missing")
+        else {
+            panic!()
+        };
+        assert_eq!(a.checked.filters[0].column.text, "status");
+        let e = err("explain error it broke");
+        assert!(
+            e.contains("t:1:15: error: unexpected `it`: expected a quoted string"),
+            "{e}"
+        );
+        let e = err("needs role/a for s3:GetObject on * passing role/b passing role/c");
+        assert!(e.contains("t:1:51: error: `passing` is given twice"), "{e}");
+        let e = err("needs role/a for s3:GetObject on * reading a reading b");
+        assert!(
+            e.contains("`reading` is given twice: list the objects after one `reading`"),
+            "{e}"
+        );
+        let e = err("explain error \"x\" for a for b");
+        assert!(e.contains("`for` is given twice"), "{e}");
+        let e = err("needs role/a s3:GetObject on *");
+        assert!(
+            e.contains("unexpected `s3:GetObject`: expected `for`"),
+            "{e}"
+        );
+        assert!(is_incomplete("needs role/a for"));
+        let e = err("nedds role/a for s3:GetObject on *");
+        assert!(
+            e.contains("t:1:7: error: unexpected `role/a`: expected `(` (did you mean `needs`?)"),
+            "{e}"
+        );
+        let e = err("Who can s3:GetObject on *");
+        assert!(e.contains("(did you mean `who`?)"), "{e}");
+        let e = err("frobnicate everything");
+        assert!(!e.contains("did you mean"), "{e}");
+        let e = err("expl error \"x\"");
+        assert!(e.contains("(did you mean `explain`?)"), "{e}");
+        assert!(is_incomplete("explain error"));
     }
 
     #[test]

@@ -6,14 +6,38 @@
 use super::eval::{Format, Session};
 use super::parse::is_incomplete;
 use super::relations::EngineRelations;
-use crate::cli::query::{run_text_with, QueryArgs};
+use crate::cli::query::{run_text_with, Outcome, QueryArgs};
 use crate::engine::Engine;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 const KEYWORDS: &[&str] = &[
-    "who", "can", "on", "reach", "do", "pass", "to", "what", "path", "from", "why", "not", "with",
-    "where", "and", "assert", "none", "some", "count",
+    "who",
+    "can",
+    "on",
+    "reach",
+    "do",
+    "pass",
+    "to",
+    "what",
+    "path",
+    "from",
+    "why",
+    "not",
+    "with",
+    "where",
+    "and",
+    "assert",
+    "none",
+    "some",
+    "count",
+    "explain",
+    "error",
+    "needs",
+    "for",
+    "passing",
+    "reading",
+    "encrypted",
 ];
 
 const COMMANDS: &[&str] = &[":help", ":load", ":env", ":relations", ":format", ":quit"];
@@ -23,6 +47,10 @@ const HELP: &str = "Questions (add `with KEY = VALUE, ...` for request context):
   can P do ACTION on RESOURCE         can P pass ROLE to SERVICE
   what can P do on RESOURCE           path from P to ROLE
   why can P do A on R                 why not P do A on R
+Triage (as `iamdl explain-error` and `iamdl needs`):
+  explain error \"PASTED MESSAGE\" [for P] [do ACTION] [on RESOURCE]
+  needs P for ACTION on RESOURCE [passing ROLE] [reading ARN, ...] [from SOURCE_ARN]
+                                 [encrypted with KEY_ARN]
 Datalog:
   ?- allowed(P, \"s3:PutObject\", R), account(P, A), resource_account(R, B), A != B.
   name(X, Y) :- body.                 (rules may span lines; end them with `.`)
@@ -167,6 +195,8 @@ struct Shell {
     args: QueryArgs,
     tty: bool,
     first: bool,
+    /// Everything run so far: the exit status when reading from a pipe or a file.
+    outcome: Outcome,
 }
 
 impl Shell {
@@ -195,6 +225,7 @@ impl Shell {
                 print!("{s}");
             },
         );
+        self.outcome.add(o);
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
         if o.answered > 0 {
             if self.tty {
@@ -227,12 +258,12 @@ impl Shell {
                 "json" => self.format = Format::Json,
                 "csv" => self.format = Format::Csv,
                 "markdown" => self.format = Format::Markdown,
-                _ => eprintln!("error: :format takes table, json, csv or markdown"),
+                _ => self.usage("error: :format takes table, json, csv or markdown".into()),
             },
             "load" => match std::fs::read_to_string(arg) {
                 Ok(text) => {
                     let tty = self.tty;
-                    run_text_with(
+                    let o = run_text_with(
                         &mut self.session,
                         arg,
                         &text,
@@ -246,8 +277,9 @@ impl Shell {
                             print!("{s}");
                         },
                     );
+                    self.outcome.add(o);
                 }
-                Err(e) => eprintln!("error: cannot read {arg}: {e}"),
+                Err(e) => self.usage(format!("error: cannot read {arg}: {e}")),
             },
             "env" => {
                 let mut a = self.args.env_args();
@@ -257,15 +289,27 @@ impl Shell {
                     self.session = Session::new(engine);
                     self.session.program = program;
                     println!("environment {arg} loaded");
+                } else {
+                    self.outcome.errors += 1;
                 }
             }
-            _ => eprintln!("error: unknown command `:{name}`; :help lists the commands"),
+            _ => self.usage(format!(
+                "error: unknown command `:{name}`; :help lists the commands"
+            )),
         }
         true
     }
+
+    /// Reports a bad command (counted as an error for the exit status).
+    fn usage(&mut self, m: String) {
+        eprintln!("{m}");
+        self.outcome.errors += 1;
+    }
 }
 
-/// Runs the REPL; the exit status is 0, or 2 when the environment cannot be loaded.
+/// Runs the REPL. On a terminal the exit status is 0 (2 when the environment cannot be
+/// loaded); reading from a pipe or a file it is that of `iamdl run`: 2 after any error
+/// (syntax, evaluation, a bad `:command`), else 1 after a failed assertion, else 0.
 pub fn run(args: &QueryArgs) -> i32 {
     let engine = match crate::cli::load_env(&args.env_args()) {
         Ok(e) => e,
@@ -278,6 +322,7 @@ pub fn run(args: &QueryArgs) -> i32 {
         args: args.clone(),
         tty,
         first: true,
+        outcome: Outcome::default(),
     };
     if !tty {
         let stdin = std::io::stdin();
@@ -286,7 +331,7 @@ pub fn run(args: &QueryArgs) -> i32 {
             let Ok(line) = line else { break };
             if buf.trim().is_empty() && line.trim_start().starts_with(':') {
                 if !shell.input(&line) {
-                    return 0;
+                    break;
                 }
                 continue;
             }
@@ -300,7 +345,8 @@ pub fn run(args: &QueryArgs) -> i32 {
         if !buf.trim().is_empty() {
             shell.input(&buf);
         }
-        return 0;
+        // Piped or redirected: the exit status gates CI like `iamdl run`.
+        return crate::cli::query::finish(shell.outcome);
     }
     interactive(shell)
 }
@@ -398,6 +444,15 @@ mod tests {
             ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"]
         );
         assert_eq!(c(":rel").1, [":relations"]);
+        assert_eq!(c("expl").1, ["explain"]);
+        assert_eq!(
+            c("needs role/lambda-exec for transcribe:StartCallAnalyticsJ").1,
+            ["transcribe:StartCallAnalyticsJob"]
+        );
+        assert_eq!(
+            c("needs role/x for s3:GetObject on * pass").1,
+            ["pass", "passing"]
+        );
         assert_eq!(
             c("?- allowed(\"arn:aws:kms").1,
             ["arn:aws:kms:eu-west-1:111111111111:key/abcd"]
