@@ -245,7 +245,12 @@ fn collector_against_moto() {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
             let p = e.path();
-            assert_ne!(e.file_name(), "pwned", "a name was executed: {}", p.display());
+            assert_ne!(
+                e.file_name(),
+                "pwned",
+                "a name was executed: {}",
+                p.display()
+            );
             if p.is_dir() {
                 stack.push(p);
             } else if p.starts_with(&snap) {
@@ -305,7 +310,10 @@ fn collector_against_moto() {
     );
     let (_, _, warnings) = iamdl(&["can", "--env", env, "user/bob", "s3:ListBucket", "*"]);
     // The one function whose policy could not be fetched (above) is a gap, and the only one.
-    for w in warnings.lines().filter(|w| w.contains("is in an inventory but no")) {
+    for w in warnings
+        .lines()
+        .filter(|w| w.contains("is in an inventory but no"))
+    {
         assert!(w.contains("canary"), "{warnings}");
     }
     assert!(!warnings.contains("has no lambda inventory"), "{warnings}");

@@ -175,7 +175,10 @@ fn loader_decodes_escaped_names() {
         json!({"QueueUrls": [format!("https://sqs.us-east-1.amazonaws.com/{A}/{queue}")]}),
     );
     put(
-        format!("sqs/get-queue-attributes/us-east-1/{}.json", safe_name(queue)),
+        format!(
+            "sqs/get-queue-attributes/us-east-1/{}.json",
+            safe_name(queue)
+        ),
         json!({"Attributes": {"QueueArn": queue_arn,
             "Policy": policy(json!({"AWS": bob}), "sqs:SendMessage", &queue_arn)}}),
     );
@@ -186,7 +189,10 @@ fn loader_decodes_escaped_names() {
         json!({"Topics": [{"TopicArn": topic_arn}]}),
     );
     put(
-        format!("sns/get-topic-attributes/us-east-1/{}.json", safe_name(topic)),
+        format!(
+            "sns/get-topic-attributes/us-east-1/{}.json",
+            safe_name(topic)
+        ),
         json!({"Attributes": {"TopicArn": topic_arn,
             "Policy": policy(json!({"AWS": bob}), "sns:Publish", &topic_arn)}}),
     );
@@ -232,7 +238,10 @@ fn loader_decodes_escaped_names() {
         ),
     ] {
         let (d, stderr) = iamdl_can(dir.path(), &["user/bob", action, &resource]);
-        assert_eq!(d, "allow", "{what} of {resource} (by its decoded name): {stderr}");
+        assert_eq!(
+            d, "allow",
+            "{what} of {resource} (by its decoded name): {stderr}"
+        );
         assert!(!stderr.contains("unknown file"), "{stderr}");
         assert!(!stderr.contains("is in an inventory but no"), "{stderr}");
         // bob has no identity policy: without the resource policy the answer is deny.
