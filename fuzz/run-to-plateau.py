@@ -3,6 +3,7 @@
 
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build -s none
     python3 run-to-plateau.py TARGET [--max MINUTES] [--flat MINUTES] [--min MINUTES]
+    python3 run-to-plateau.py --report logs/TARGET.log   # cov gained in the last 5 and 10 min
 
 Runs the built binary (fuzz/target/<triple>/release/TARGET) on fuzz/corpus/TARGET with the
 dictionary fuzz/dict/TARGET.dict, under `nice -n 19`, and watches libFuzzer's status lines.
@@ -28,7 +29,44 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STATUS = re.compile(r"^#(\d+)\s+(\w+)\s+cov: (\d+) ft: (\d+)(?:.*?exec/s: (\d+))?")
 
 
+def tail_growth(points, end, minutes):
+    """cov and executions gained in the last `minutes` of a run: points are (t, execs, cov)."""
+    t0 = end - minutes * 60
+    before = [p for p in points if p[0] <= t0]
+    if not before:
+        return None
+    b, e = before[-1], points[-1]
+    return e[2] - b[2], (e[2] - b[2]) / max(b[2], 1) * 100, e[1] - b[1]
+
+
+def report(log_path):
+    """The tail-growth figures of a time-stamped log written by a run."""
+    points = []
+    for line in open(log_path, errors="replace"):
+        parts = line.split(None, 1)
+        if len(parts) < 2:
+            continue
+        try:
+            t = float(parts[0])
+        except ValueError:
+            continue
+        m = STATUS.match(parts[1])
+        if m:
+            points.append((t, int(m[1]), int(m[3])))
+    if not points:
+        return "no status lines"
+    out = []
+    for minutes in (5, 10):
+        g = tail_growth(points, points[-1][0], minutes)
+        if g:
+            out.append(f"last {minutes} min: cov +{g[0]} (+{g[1]:.2f} %) in {g[2]:,} executions")
+    return "; ".join(out)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":
+        print(report(sys.argv[2]))
+        return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("target")
     ap.add_argument("--max", type=float, default=20.0, help="minutes at most")
@@ -110,6 +148,8 @@ def main():
           f"cov last grew {since:.0f} s ago ({last[1] - grew[1]:,} executions ago), "
           f"ft {end - ft_grew:.0f} s ago; "
           f"exit {p.returncode}")
+    log.close()
+    print(f"  {report(os.path.join(HERE, 'logs', f'{t}.log'))}")
     for c in crashed[:5]:
         print(f"  {c}")
     return 0 if verdict == "PLATEAU" else (1 if verdict == "CRASH" else 2)

@@ -152,7 +152,11 @@ cli_value_ok() {
 
 # refused ACCOUNT REGION WHAT VALUE: logs a value cli_value_ok refused.
 refused() {
-    log_error "$1" "$2" "$3" "refused: $(printf '%q' "$4") would make the AWS CLI read a local file or URL"
+    if [ -z "$4" ]; then
+        log_error "$1" "$2" "$3" "refused: an empty value (a name with a line break?)"
+    else
+        log_error "$1" "$2" "$3" "refused: $(printf '%q' "$4") would make the AWS CLI read a local file or URL"
+    fi
 }
 
 # The AWS CLI with the common options. Credentials come from the environment of the caller
