@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # single-quoted JMESPath queries use backticks as literals
 # collect-snapshot.sh: capture AWS accounts as an iamdl snapshot (the layout of
 # snapshot-layout.md), using nothing but bash and the AWS CLI (v2, or v1 from PyPI).
 #
@@ -10,6 +11,8 @@
 # Every value is quoted, names are read line by line with `read -r`, and every name used as a
 # file name is encoded by `safe_name` (bytes other than A-Z a-z 0-9 . _ + = @ - become %XX, and a
 # leading dot becomes %2E), so a name can never create a sub-folder, `..` or a hidden file.
+# Values go to the CLI as --option=VALUE (a leading '-' is not an option), Lambda functions and
+# KMS keys by ARN, and `cli_value_ok` refuses values the CLI would load from a file or URL.
 #
 # Usage: scripts/collect-snapshot.sh --out DIR [--organization] [--role-name NAME]
 #            [--regions r1,r2,...] [--endpoint-url URL] [--profile NAME] [--jobs N] [--quiet]
@@ -38,6 +41,16 @@ Options:
   --jobs N             CLI calls run at once (default 4; 1 = strictly sequential)
   --quiet              no progress lines (the summary is still printed)
   -h, --help           this text
+
+File names: a resource's name becomes a file name (s3/get-bucket-policy/NAME.json,
+lambda/get-policy/REGION/NAME.json, ...) byte by byte: the bytes A-Z a-z 0-9 _ + = @ - are kept,
+'.' is kept except as the first byte, and every other byte (UTF-8, so 'é' is two bytes) is
+written %XX with upper-case hex: '/' -> %2F, ' ' -> %20, '%' -> %25, ':' -> %3A, a leading
+'.' -> %2E (so '..' is %2E. and no name can make a folder, go up, or hide a file). An empty
+name is %00. iamdl percent-decodes file names when it loads the snapshot.
+Values read from AWS are never evaluated by the shell, are passed as --option=VALUE, and one
+starting with file://, fileb://, http:// or https:// (which the AWS CLI would read from a
+local file or URL) is refused and logged instead.
 
 Exit status: 0 collected without errors, 1 collected with errors (see DIR/errors.log),
 2 bad usage or no usable credentials.
@@ -126,12 +139,32 @@ safe_name() {
     printf '%s' "$out"
 }
 
+# The AWS CLI reads a parameter value that starts with file:// or fileb:// (and, in v1, http://
+# or https://) from that file or URL, after expanding $VARS and ~ in it. A value read from AWS is
+# never passed on like that: cli_value_ok refuses it (the caller logs and skips it). Values are
+# also always written --option=VALUE, so a leading '-' cannot be taken for an option.
+cli_value_ok() {
+    case "${1,,}" in
+        file://* | fileb://* | http://* | https://*) return 1 ;;
+    esac
+    [ -n "$1" ]
+}
+
+# refused ACCOUNT REGION WHAT VALUE: logs a value cli_value_ok refused.
+refused() {
+    if [ -z "$4" ]; then
+        log_error "$1" "$2" "$3" "refused: an empty value (a name with a line break?)"
+    else
+        log_error "$1" "$2" "$3" "refused: $(printf '%q' "$4") would make the AWS CLI read a local file or URL"
+    fi
+}
+
 # The AWS CLI with the common options. Credentials come from the environment of the caller
 # (set per account by `enter_account`).
 awscli() {
     local args=()
-    [ -n "$ENDPOINT" ] && args+=(--endpoint-url "$ENDPOINT")
-    [ -n "$PROFILE" ] && [ -z "${IAMDL_ENTERED:-}" ] && args+=(--profile "$PROFILE")
+    [ -n "$ENDPOINT" ] && args+=(--endpoint-url="$ENDPOINT")
+    [ -n "$PROFILE" ] && [ -z "${IAMDL_ENTERED:-}" ] && args+=(--profile="$PROFILE")
     aws "${args[@]}" "$@"
 }
 
@@ -212,61 +245,73 @@ collect_account() {
     while IFS= read -r name; do
         [ -n "$name" ] || continue
         n=$((n + 1))
+        cli_value_ok "$name" || { refused "$acct" global "s3 bucket" "$name"; continue; }
         enc="$(safe_name "$name")"
         bg fetch "$acct" global "$dir/s3/get-bucket-policy/$enc.json" "NoSuchBucketPolicy NoSuchBucket" -- \
-            s3api get-bucket-policy --bucket "$name" --region "$gr"
+            s3api get-bucket-policy --bucket="$name" --region "$gr"
         bg fetch "$acct" global "$dir/s3/get-public-access-block/$enc.json" "NoSuchPublicAccessBlockConfiguration NoSuchBucket" -- \
-            s3api get-public-access-block --bucket "$name" --region "$gr"
+            s3api get-public-access-block --bucket="$name" --region "$gr"
     done < <(lines "$acct" global 'not_null(Buckets, `[]`)[].[Name]' -- s3api list-buckets --region "$gr")
     progress "[$acct] s3: $n bucket(s)"
     bg fetch "$acct" global "$dir/s3control/get-public-access-block.json" "NoSuchPublicAccessBlockConfiguration" -- \
-        s3control get-public-access-block --account-id "$acct" --region "$gr"
+        s3control get-public-access-block --account-id="$acct" --region "$gr"
 
     for region in "${REGIONS[@]}"; do
         progress "[$acct] $region: lambda kms sqs sns secretsmanager"
         # Lambda.
         bg fetch "$acct" "$region" "$dir/lambda/list-functions.$region.json" "" -- \
             lambda list-functions --region "$region"
-        while IFS= read -r name; do
+        # Called by ARN, filed by name.
+        while IFS=$'\t' read -r name arn; do
             [ -n "$name" ] || continue
+            cli_value_ok "$arn" || { refused "$acct" "$region" "lambda function" "$arn"; continue; }
             bg fetch "$acct" "$region" "$dir/lambda/get-policy/$region/$(safe_name "$name").json" "ResourceNotFoundException" -- \
-                lambda get-policy --function-name "$name" --region "$region"
-        done < <(lines "$acct" "$region" 'not_null(Functions, `[]`)[].[FunctionName]' -- lambda list-functions --region "$region")
+                lambda get-policy --function-name="$arn" --region "$region"
+        done < <(lines "$acct" "$region" 'not_null(Functions, `[]`)[].[FunctionName, FunctionArn]' -- lambda list-functions --region "$region")
         # KMS.
         bg fetch "$acct" "$region" "$dir/kms/list-keys.$region.json" "" -- kms list-keys --region "$region"
         bg fetch "$acct" "$region" "$dir/kms/list-aliases.$region.json" "" -- kms list-aliases --region "$region"
-        while IFS= read -r name; do
+        # Called by key ARN, filed by key id.
+        while IFS=$'\t' read -r name arn; do
             [ -n "$name" ] || continue
+            cli_value_ok "$arn" || { refused "$acct" "$region" "kms key" "$arn"; continue; }
             enc="$(safe_name "$name")"
             bg fetch "$acct" "$region" "$dir/kms/get-key-policy/$region/$enc.json" "" -- \
-                kms get-key-policy --key-id "$name" --policy-name default --region "$region"
+                kms get-key-policy --key-id="$arn" --policy-name default --region "$region"
             bg fetch "$acct" "$region" "$dir/kms/list-grants/$region/$enc.json" "" -- \
-                kms list-grants --key-id "$name" --region "$region"
-        done < <(lines "$acct" "$region" 'not_null(Keys, `[]`)[].[KeyId]' -- kms list-keys --region "$region")
+                kms list-grants --key-id="$arn" --region "$region"
+        done < <(lines "$acct" "$region" 'not_null(Keys, `[]`)[].[KeyId, KeyArn]' -- kms list-keys --region "$region")
         # SQS.
         bg fetch "$acct" "$region" "$dir/sqs/list-queues.$region.json" "" -- sqs list-queues --region "$region"
         while IFS= read -r url; do
             [ -n "$url" ] || continue
+            # --queue-url is exempt from the CLI's file and URL loading; it must still be a URL.
+            case "$url" in
+                http://* | https://*) ;;
+                *) refused "$acct" "$region" "sqs queue" "$url"; continue ;;
+            esac
             name="${url%/}"
             name="${name##*/}"
             bg fetch "$acct" "$region" "$dir/sqs/get-queue-attributes/$region/$(safe_name "$name").json" "" -- \
-                sqs get-queue-attributes --queue-url "$url" --attribute-names Policy QueueArn --region "$region"
+                sqs get-queue-attributes --queue-url="$url" --attribute-names Policy QueueArn --region "$region"
         done < <(lines "$acct" "$region" 'not_null(QueueUrls, `[]`)[].[@]' -- sqs list-queues --region "$region")
         # SNS.
         bg fetch "$acct" "$region" "$dir/sns/list-topics.$region.json" "" -- sns list-topics --region "$region"
         while IFS= read -r arn; do
             [ -n "$arn" ] || continue
+            cli_value_ok "$arn" || { refused "$acct" "$region" "sns topic" "$arn"; continue; }
             name="${arn##*:}"
             bg fetch "$acct" "$region" "$dir/sns/get-topic-attributes/$region/$(safe_name "$name").json" "" -- \
-                sns get-topic-attributes --topic-arn "$arn" --region "$region"
+                sns get-topic-attributes --topic-arn="$arn" --region "$region"
         done < <(lines "$acct" "$region" 'not_null(Topics, `[]`)[].[TopicArn]' -- sns list-topics --region "$region")
         # Secrets Manager.
         bg fetch "$acct" "$region" "$dir/secretsmanager/list-secrets.$region.json" "" -- \
             secretsmanager list-secrets --region "$region"
         while IFS=$'\t' read -r arn name; do
             [ -n "$arn" ] || continue
+            cli_value_ok "$arn" || { refused "$acct" "$region" "secret" "$arn"; continue; }
             bg fetch "$acct" "$region" "$dir/secretsmanager/get-resource-policy/$region/$(safe_name "$name").json" "" -- \
-                secretsmanager get-resource-policy --secret-id "$arn" --region "$region"
+                secretsmanager get-resource-policy --secret-id="$arn" --region "$region"
         done < <(lines "$acct" "$region" 'not_null(SecretList, `[]`)[].[ARN, Name]' -- secretsmanager list-secrets --region "$region")
     done
     wait
@@ -291,16 +336,17 @@ collect_org_parent() {
         return
     fi
     local enc
+    cli_value_ok "$parent" || { refused org global "organization parent" "$parent"; return; }
     enc="$(safe_name "$parent")"
     bg fetch org global "$dir/list-accounts-for-parent/$enc.json" "" -- \
-        organizations list-accounts-for-parent --parent-id "$parent" --region "$GLOBAL_REGION"
+        organizations list-accounts-for-parent --parent-id="$parent" --region "$GLOBAL_REGION"
     bg fetch org global "$dir/list-organizational-units-for-parent/$enc.json" "" -- \
-        organizations list-organizational-units-for-parent --parent-id "$parent" --region "$GLOBAL_REGION"
+        organizations list-organizational-units-for-parent --parent-id="$parent" --region "$GLOBAL_REGION"
     while IFS= read -r child; do
         [ -n "$child" ] || continue
         collect_org_parent "$child" "$dir" $((depth + 1))
     done < <(lines org global 'not_null(OrganizationalUnits, `[]`)[].[Id]' -- \
-        organizations list-organizational-units-for-parent --parent-id "$parent" --region "$GLOBAL_REGION")
+        organizations list-organizational-units-for-parent --parent-id="$parent" --region "$GLOBAL_REGION")
 }
 
 collect_org() {
@@ -318,10 +364,11 @@ collect_org() {
             organizations list-policies --filter "$ptype" --region "$GLOBAL_REGION" || continue
         while IFS= read -r pid; do
             [ -n "$pid" ] || continue
+            cli_value_ok "$pid" || { refused org global "organization policy" "$pid"; continue; }
             bg fetch org global "$dir/describe-policy/$(safe_name "$pid").json" "" -- \
-                organizations describe-policy --policy-id "$pid" --region "$GLOBAL_REGION"
+                organizations describe-policy --policy-id="$pid" --region "$GLOBAL_REGION"
             bg fetch org global "$dir/list-targets-for-policy/$(safe_name "$pid").json" "" -- \
-                organizations list-targets-for-policy --policy-id "$pid" --region "$GLOBAL_REGION"
+                organizations list-targets-for-policy --policy-id="$pid" --region "$GLOBAL_REGION"
         done < <(lines org global 'not_null(Policies, `[]`)[].[Id]' -- \
             organizations list-policies --filter "$ptype" --region "$GLOBAL_REGION")
     done
@@ -396,7 +443,7 @@ for acct in "${ACCOUNTS[@]}"; do
         collect_account "$acct" "$staged"
     else
         role_arn="arn:$PARTITION:iam::$acct:role/$ROLE_NAME"
-        creds="$(awscli sts assume-role --role-arn "$role_arn" --role-session-name iamdl-collector \
+        creds="$(awscli sts assume-role --role-arn="$role_arn" --role-session-name iamdl-collector \
             --query 'Credentials.[AccessKeyId, SecretAccessKey, SessionToken]' --output text \
             --region "$GLOBAL_REGION" 2>"$STAGE/assume.err")"
         IFS=$'\t' read -r ak sk st <<<"$creds"

@@ -4,9 +4,12 @@
 //! `tests/collector/populate.sh` creates, with the AWS CLI, users, a group, roles, a managed
 //! policy, buckets with a policy and a public-access block, Lambda functions with a permission,
 //! a KMS key, a queue, a topic, a secret with a slash in its name and a resource policy, and an
-//! organization with a member account in an OU whose SCP denies `sqs:*`. The collector captures
-//! the organization and both accounts; the test then asks iamdl questions whose answers depend on
-//! each of those files.
+//! organization with a member account in an OU whose SCP denies `sqs:*`; and hostile names: a
+//! function `-dash` (would be taken for an option), a function named `file://…/canary` (the AWS
+//! CLI would read that file if given the name) and a secret `../../$(touch pwned) *x`. The
+//! collector captures the organization and both accounts; the test then checks that nothing was
+//! executed, read or written outside the snapshot, and asks iamdl questions whose answers depend
+//! on each of those files (the hostile names round-trip through their encoded file names).
 //!
 //! The tools come from `target/collect-venv/bin` (made by `scripts/ci-setup-collect.sh`) or PATH.
 //! Without them the test prints `SKIPPED: moto not installed` and passes, except under `CI=true`,
@@ -167,7 +170,9 @@ fn collector_against_moto() {
     let snap = work.path().join("snap");
     let collect = |org: bool| {
         let mut c = cmd(bash, &bin_dir);
-        c.arg(Path::new(ROOT).join("scripts/collect-snapshot.sh"))
+        // Run where a `touch pwned` from a hostile name would land.
+        c.current_dir(work.path())
+            .arg(Path::new(ROOT).join("scripts/collect-snapshot.sh"))
             .arg("--out")
             .arg(&snap)
             .args(["--regions", "us-east-1", "--endpoint-url", &endpoint]);
@@ -180,10 +185,17 @@ fn collector_against_moto() {
     let stderr = text(&out.stderr);
     // moto cannot serve s3control (the CLI prefixes the host with the account id), so the
     // account-level public-access block is the one expected failure, logged per account.
+    // Nor can it address a function whose name holds '/' (the file:// one), which the
+    // collector asks for by ARN, never by the name the CLI would read as a file.
     let errors = std::fs::read_to_string(snap.join("errors.log")).expect("errors.log");
+    let canary_fn = format!(
+        "arn:aws:lambda:us-east-1:{MGMT}:function:file://{}/canary",
+        work.path().join("populate").display()
+    );
     for line in errors.lines() {
         assert!(
-            line.contains("s3control get-public-access-block"),
+            line.contains("s3control get-public-access-block")
+                || line.contains(&format!("lambda get-policy --function-name={canary_fn} ")),
             "unexpected collector error: {line}\n{stderr}"
         );
     }
@@ -209,6 +221,10 @@ fn collector_against_moto() {
         "sqs/get-queue-attributes/us-east-1/jobs.json",
         "sns/get-topic-attributes/us-east-1/events.json",
         "secretsmanager/get-resource-policy/us-east-1/prod%2Fdb-password.json",
+        // Hostile names: a leading '-' (passed as --function-name=ARN) and '..', '/', '$(...)',
+        // a glob and spaces, encoded into one file name inside the folder.
+        "lambda/get-policy/us-east-1/-dash.json",
+        "secretsmanager/get-resource-policy/us-east-1/%2E.%2F..%2F%24%28touch%20pwned%29%20%2Ax.json",
     ] {
         assert!(a.join(f).is_file(), "missing {f}: {stderr}");
     }
@@ -219,6 +235,40 @@ fn collector_against_moto() {
     assert!(!a
         .join(format!("s3/get-bucket-policy/logs-{MGMT}.json"))
         .exists());
+    assert_eq!(
+        iamdl::input::gaps::safe_name("../../$(touch pwned) *x"),
+        "%2E.%2F..%2F%24%28touch%20pwned%29%20%2Ax"
+    );
+    // Nothing was executed, and the canary file the file:// name points at was never read
+    // (the CLI would have sent its content, `leaked-canary`, as the function name).
+    let mut stack = vec![work.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
+            let p = e.path();
+            assert_ne!(
+                e.file_name(),
+                "pwned",
+                "a name was executed: {}",
+                p.display()
+            );
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.starts_with(&snap) {
+                let t = std::fs::read(&p).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&t).contains("leaked-canary"),
+                    "{} holds the canary",
+                    p.display()
+                );
+            }
+        }
+    }
+    assert!(
+        !std::fs::read_to_string(log.path())
+            .unwrap_or_default()
+            .contains("leaked-canary"),
+        "the emulator was sent the canary file's content"
+    );
     let key_policies: Vec<_> = std::fs::read_dir(a.join("kms/get-key-policy/us-east-1"))
         .expect("key policies")
         .collect();
@@ -259,10 +309,13 @@ fn collector_against_moto() {
         "{manifest}"
     );
     let (_, _, warnings) = iamdl(&["can", "--env", env, "user/bob", "s3:ListBucket", "*"]);
-    assert!(
-        !warnings.contains("is in an inventory but no"),
-        "{warnings}"
-    );
+    // The one function whose policy could not be fetched (above) is a gap, and the only one.
+    for w in warnings
+        .lines()
+        .filter(|w| w.contains("is in an inventory but no"))
+    {
+        assert!(w.contains("canary"), "{warnings}");
+    }
     assert!(!warnings.contains("has no lambda inventory"), "{warnings}");
     assert!(!warnings.contains("unknown file"), "{warnings}");
 
@@ -340,10 +393,18 @@ fn collector_against_moto() {
     let secrets =
         std::fs::read_to_string(a.join("secretsmanager/list-secrets.us-east-1.json")).unwrap();
     let secrets: Value = serde_json::from_str(&secrets).unwrap();
-    let secret_arn = secrets["SecretList"][0]["ARN"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let secret_arn_of = |name: &str| {
+        secrets["SecretList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Name"] == name)
+            .unwrap_or_else(|| panic!("secret {name} not listed: {secrets}"))["ARN"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let secret_arn = secret_arn_of("prod/db-password");
     assert_eq!(
         decision(&[
             "can",
@@ -355,6 +416,33 @@ fn collector_against_moto() {
         ]),
         "allow",
         "secret resource policy (file name with an encoded slash)"
+    );
+    assert_eq!(
+        decision(&[
+            "can",
+            "--env",
+            env,
+            "user/bob",
+            "secretsmanager:DescribeSecret",
+            &secret_arn_of("../../$(touch pwned) *x")
+        ]),
+        "allow",
+        "secret resource policy (hostile name, decoded from its file name)"
+    );
+    let dash_fn = format!("arn:aws:lambda:us-east-1:{MGMT}:function:-dash");
+    assert_eq!(
+        decision(&[
+            "can",
+            "--env",
+            env,
+            "s3.amazonaws.com",
+            "lambda:InvokeFunction",
+            &dash_fn,
+            "--context",
+            &src_acct,
+        ]),
+        "allow",
+        "function permission of a function whose name starts with '-'"
     );
     let carol = format!("arn:aws:iam::{member}:user/carol");
     let (code, v, err) = iamdl(&[

@@ -37,6 +37,7 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
         opts: layer.opts.params.clone(),
         unresolved: Vec::new(),
         depth: 0,
+        work: 0,
     };
     let doc = vars.walk(&raw);
     if !vars.unresolved.is_empty() {
@@ -343,10 +344,19 @@ struct Vars {
     opts: Vec<(String, String)>,
     unresolved: Vec<String>,
     depth: usize,
+    /// Work done so far (values visited plus bytes of strings read and written), bounded by
+    /// `WORK_LIMIT`: the nesting limit alone does not stop a string that refers to itself twice
+    /// per level from doubling 20 times (found by the `iac_serverless` fuzz target: gigabytes).
+    work: usize,
 }
+
+/// The most work variable resolution may do (about 64 MB of strings): beyond it, variables stay
+/// symbolic and a warning says why.
+const WORK_LIMIT: usize = 64 << 20;
 
 impl Vars {
     fn walk(&mut self, v: &Value) -> Value {
+        self.work += 1;
         match v {
             Value::String(s) => self.string(s),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.walk(x)).collect()),
@@ -362,6 +372,22 @@ impl Vars {
     fn string(&mut self, s: &str) -> Value {
         if self.depth > 20 {
             self.unresolved.push(format!("{s} (too deeply nested)"));
+            return Value::String(s.to_string());
+        }
+        self.work += s.len();
+        if self.work > WORK_LIMIT {
+            if s.contains("${")
+                && !self
+                    .unresolved
+                    .iter()
+                    .any(|u| u.contains("(resolution stopped"))
+            {
+                self.unresolved.push(format!(
+                    "{} (resolution stopped: the variables expand to more than {} MB; do they refer to each other?)",
+                    s.chars().take(80).collect::<String>(),
+                    WORK_LIMIT >> 20
+                ));
+            }
             return Value::String(s.to_string());
         }
         let mut out = String::new();
@@ -421,6 +447,11 @@ impl Vars {
             return w;
         }
         out.push_str(rest);
+        self.work += out.len();
+        if self.work > WORK_LIMIT {
+            // Too big to keep: the variables of this string stay symbolic.
+            return self.string(s);
+        }
         Value::String(out)
     }
 
@@ -573,6 +604,7 @@ mod tests {
             opts: vec![],
             unresolved: vec![],
             depth: 0,
+            work: 0,
         };
         assert_eq!(
             v.string("${self:custom.table}"),

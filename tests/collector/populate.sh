@@ -90,11 +90,41 @@ AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN="$ST" \
 printf '%s\n' "$MEMBER" >"$WORK/member"
 }
 
+hostile_part() {
+# Hostile names (tests/collector.rs checks that none is executed, expanded, read as a path or
+# taken for an option, and that each round-trips through its encoded file name):
+# a function whose name starts with '-', a function named as a file:// URL of a canary file (an
+# AWS CLI given that name as a parameter would read the file and send its content instead),
+# and a secret whose name holds '..', '/', a command substitution, a glob and spaces.
+# (The URL-named function is made through --cli-input-json, which the CLI does not load from;
+# moto cannot serve a name with '/' in a URL path, so its get-policy fails there, by ARN.)
+printf 'leaked-canary' >"$WORK/canary"
+python3 - "$WORK/hfn.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("index.py", "def handler(event, context):\n    return 1\n")
+PY
+a iam create-role --role-name hostile-fn-role --assume-role-policy-document \
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+a lambda create-function --function-name=-dash --runtime python3.12 --handler index.handler \
+    --role "arn:aws:iam::$ACCT:role/hostile-fn-role" --zip-file "fileb://$WORK/hfn.zip" >/dev/null
+a lambda add-permission --function-name=-dash --statement-id s3 --action lambda:InvokeFunction \
+    --principal s3.amazonaws.com --source-account "$ACCT" >/dev/null
+a lambda create-function --cli-input-json "{\"FunctionName\": \"file://$WORK/canary\"}" \
+    --runtime python3.12 --handler index.handler \
+    --role "arn:aws:iam::$ACCT:role/hostile-fn-role" --zip-file "fileb://$WORK/hfn.zip" >/dev/null
+# shellcheck disable=SC2016  # the $(...) is the name, not an expansion
+SECRET_ARN="$(q secretsmanager create-secret --name '../../$(touch pwned) *x' --secret-string x --query ARN)"
+a secretsmanager put-resource-policy --secret-id "$SECRET_ARN" --resource-policy \
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::'"$ACCT"':user/bob"},"Action":"secretsmanager:DescribeSecret","Resource":"*"}]}' >/dev/null
+}
+
 iam_and_lambda & P1=$!
 s3_part & P2=$!
 other_part & P3=$!
 org_part & P4=$!
-for p in "$P1" "$P2" "$P3" "$P4"; do
+hostile_part & P5=$!
+for p in "$P1" "$P2" "$P3" "$P4" "$P5"; do
     wait "$p"
 done
 cat -- "$WORK/member"
