@@ -660,53 +660,64 @@ impl Graph {
             t0,
         );
         // sts-001: the assume-role edges of the engine (E7), every role: the candidates of
-        // each role's trust policy, decided in one batch (one cache of action matches, one
-        // run of the rules) instead of one engine call per role.
+        // each role's trust policy, decided in one batch per account (one cache of action
+        // matches, one run of the rules, roles grouped by class) instead of one engine call
+        // per role.
         let capable = engine.may_assume_by_identity();
         let role_arns: Vec<Arc<str>> = env
             .roles
             .iter()
             .map(|r| Arc::from(r.arn.as_str()))
             .collect();
-        let mut b = Batch::new(engine, ctx, role_arns.clone());
-        for r in 0..env.roles.len() {
-            let to = engine.role_pid(r);
-            for c in engine.assumer_candidates(r, &capable) {
-                if let Node::P(p) = c {
-                    if p != to {
-                        b.push(p, "sts:AssumeRole", r, None);
+        // One grant list per (role, decision), shared by the role's assumers.
+        let mut lists: FxHashMap<(u32, bool), Arc<[Grant]>> = FxHashMap::default();
+        // One batch per run of roles of one account (bounded memory; classes never span
+        // accounts anyway).
+        let mut start = 0;
+        while start < env.roles.len() {
+            let acct = &env.roles[start].account;
+            let end = (start..env.roles.len())
+                .find(|&r| env.roles[r].account != *acct)
+                .unwrap_or(env.roles.len());
+            let mut b = Batch::new(engine, ctx, role_arns[start..end].to_vec());
+            for r in start..end {
+                let to = engine.role_pid(r);
+                for c in engine.assumer_candidates(r, &capable) {
+                    if let Node::P(p) = c {
+                        if p != to {
+                            b.push(p, "sts:AssumeRole", r - start, None);
+                        }
                     }
                 }
             }
-        }
-        let reqs: Vec<(Pid, u32)> = b.reqs.iter().map(|q| (q.0, q.2)).collect();
-        let ds = b.run(None);
-        // One grant list per (role, decision), shared by the role's assumers.
-        let mut lists: FxHashMap<(u32, bool), Arc<[Grant]>> = FxHashMap::default();
-        for ((p, r), d) in reqs.into_iter().zip(ds) {
-            if d == Decision::Deny {
-                continue;
+            let reqs: Vec<(Pid, u32)> = b.reqs.iter().map(|q| (q.0, start as u32 + q.2)).collect();
+            let ds = b.run(None);
+            for ((p, r), d) in reqs.into_iter().zip(ds) {
+                if d == Decision::Deny {
+                    continue;
+                }
+                let firm = d == Decision::Allow;
+                edges.push(Edge {
+                    from: p,
+                    to: engine.role_pid(r as usize),
+                    kind: EdgeKind::Become,
+                    technique: "sts-001",
+                    decision: d,
+                    grants: lists
+                        .entry((r, firm))
+                        .or_insert_with(|| {
+                            Arc::new([Grant {
+                                action: "sts:AssumeRole",
+                                resource: role_arns[r as usize].clone(),
+                                service: None,
+                                decision: d,
+                            }])
+                        })
+                        .clone(),
+                    note: None,
+                });
             }
-            let firm = d == Decision::Allow;
-            edges.push(Edge {
-                from: p,
-                to: engine.role_pid(r as usize),
-                kind: EdgeKind::Become,
-                technique: "sts-001",
-                decision: d,
-                grants: lists
-                    .entry((r, firm))
-                    .or_insert_with(|| {
-                        Arc::new([Grant {
-                            action: "sts:AssumeRole",
-                            resource: role_arns[r as usize].clone(),
-                            service: None,
-                            decision: d,
-                        }])
-                    })
-                    .clone(),
-                note: None,
-            });
+            start = end;
         }
         stage(
             &format!(
