@@ -927,3 +927,196 @@ fn report_formats_are_well_formed() {
     ]);
     assert!(mm.starts_with("flowchart LR"));
 }
+
+/// Targets are decided once per class of indistinguishable targets (`graph.rs`,
+/// `target_classes`); classes must split wherever a decision can differ. Each edge of the
+/// graph for the techniques below must be exactly the pairs the engine allows one by one:
+/// a `Resource` pattern that matches some roles only, a condition on the target role's tags,
+/// a policy variable that makes the match depend on the caller, and roles whose trust
+/// policies are identical but that the callers' identity policies tell apart.
+#[test]
+fn target_classes_split_wherever_a_decision_differs() {
+    let mut e = Env::default();
+    // Pattern: only app-* roles.
+    e.user(
+        "patterns",
+        &[],
+        vec![doc(vec![allow(
+            &["iam:PutRolePolicy"],
+            json!(arn("role", "app-*")),
+        )])],
+        &[],
+    );
+    // Tags: only roles tagged team=red.
+    e.user(
+        "tagger",
+        &[],
+        vec![doc(vec![
+            json!({"Effect": "Allow", "Action": "iam:AttachRolePolicy",
+            "Resource": "*", "Condition": {"StringEquals": {"iam:ResourceTag/team": "red"}}}),
+        ])],
+        &[],
+    );
+    // Variables: each user may change only its own inline policies.
+    let own = e.managed(
+        "own-user",
+        doc(vec![allow(
+            &["iam:PutUserPolicy"],
+            json!(format!("arn:aws:iam::{A}:user/${{aws:username}}")),
+        )]),
+    );
+    e.user("self-a", &[], vec![], std::slice::from_ref(&own));
+    e.user("self-b", &[], vec![], std::slice::from_ref(&own));
+    // Identical trust policies, told apart by the caller's identity policy.
+    e.user(
+        "assumer",
+        &[],
+        vec![doc(vec![allow(
+            &["sts:AssumeRole"],
+            json!([arn("role", "app-1"), arn("role", "db-1")]),
+        )])],
+        &[],
+    );
+    let same_trust = trust(json!({"AWS": format!("arn:aws:iam::{A}:root")}));
+    for (name, team) in [
+        ("app-1", "red"),
+        ("app-2", "blue"),
+        ("db-1", "red"),
+        ("db-2", "blue"),
+    ] {
+        e.role(name, same_trust.clone(), vec![], &[]);
+        e.roles.last_mut().unwrap()["Tags"] = json!([{"Key": "team", "Value": team}]);
+    }
+    let engine = e.engine();
+    let esc = Escalation::new(&engine);
+    let edges = |tech: &str| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = esc
+            .graph
+            .edges
+            .iter()
+            .filter(|x| x.technique == tech && !engine.principal(x.from).arn.ends_with(":root"))
+            .map(|x| {
+                (
+                    engine.principal(x.from).arn.clone(),
+                    engine.principal(x.to).arn.clone(),
+                )
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    // The same pairs, decided one request at a time.
+    let one_by_one = |action: &str, kind: &str| -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        for p in engine.principal_ids() {
+            for t in engine.principal_ids() {
+                let (pa, ta) = (&engine.principal(p).arn, &engine.principal(t).arn);
+                // The root user is an administrator: the admin node stands for it.
+                if !ta.contains(&format!(":{kind}/"))
+                    || pa.ends_with(":root")
+                    || (action == "sts:AssumeRole" && p == t)
+                {
+                    continue;
+                }
+                let ans = engine.can(&iamdl::engine::request::Request {
+                    caller: Caller::Entity {
+                        pid: p,
+                        session: None,
+                    },
+                    action: action.into(),
+                    target: iamdl::engine::request::Target::Exact(ta.clone()),
+                    context: UserContext::default(),
+                    session_policies: None,
+                });
+                if ans.decision != iamdl::engine::answer::Decision::Deny {
+                    v.push((pa.clone(), ta.clone()));
+                }
+            }
+        }
+        v.sort();
+        v
+    };
+    let r = |n: &str| arn("role", n);
+    let u = |n: &str| arn("user", n);
+    let put_role = edges("iam-005");
+    assert_eq!(put_role, one_by_one("iam:PutRolePolicy", "role"));
+    assert_eq!(
+        put_role,
+        vec![(u("patterns"), r("app-1")), (u("patterns"), r("app-2"))]
+    );
+    let attach = edges("iam-009");
+    assert_eq!(attach, one_by_one("iam:AttachRolePolicy", "role"));
+    assert_eq!(
+        attach,
+        vec![(u("tagger"), r("app-1")), (u("tagger"), r("db-1"))]
+    );
+    let put_user = edges("iam-007");
+    assert_eq!(put_user, one_by_one("iam:PutUserPolicy", "user"));
+    assert_eq!(
+        put_user,
+        vec![(u("self-a"), u("self-a")), (u("self-b"), u("self-b"))]
+    );
+    let assume = edges("sts-001");
+    assert_eq!(assume, one_by_one("sts:AssumeRole", "role"));
+    assert!(assume.contains(&(u("assumer"), r("app-1"))), "{assume:?}");
+    assert!(assume.contains(&(u("assumer"), r("db-1"))), "{assume:?}");
+    assert!(!assume.contains(&(u("assumer"), r("app-2"))), "{assume:?}");
+}
+
+/// Permissions held by two different principals the attacker can act as are not combined
+/// into one `iam:PassRole` technique, because AWS does not combine them: `iam:PassRole` is
+/// not an API call but a permission AWS checks on the caller of the request that passes the
+/// role (here `lambda:CreateFunction` with `Role`), so the principal that creates the function
+/// must itself be allowed to pass the role (a session has one principal's permissions, plus
+/// session policies that can only narrow them). Positive twin: the same attacker, with
+/// `iam:PassRole` and `lambda:CreateFunction` on the same role, has the path.
+#[test]
+fn pass_role_and_the_passing_call_are_never_split_across_principals() {
+    let build = |split: bool| {
+        let mut e = Env::default();
+        e.user(
+            "dev",
+            &[],
+            vec![doc(vec![allow(
+                &["sts:AssumeRole"],
+                json!([arn("role", "passer"), arn("role", "creator")]),
+            )])],
+            &[],
+        );
+        let me = trust(json!({"AWS": arn("user", "dev")}));
+        let pass = allow(&["iam:PassRole"], json!(arn("role", "target")));
+        let create = allow(
+            &["lambda:CreateFunction", "lambda:InvokeFunction"],
+            json!("*"),
+        );
+        if split {
+            e.role("passer", me.clone(), vec![doc(vec![pass])], &[]);
+            e.role("creator", me, vec![doc(vec![create])], &[]);
+        } else {
+            e.role("passer", me.clone(), vec![doc(vec![pass, create])], &[]);
+            e.role("creator", me, vec![], &[]);
+        }
+        e.role(
+            "target",
+            trust(json!({"Service": "lambda.amazonaws.com"})),
+            vec![],
+            &[],
+        );
+        e.engine()
+    };
+    for split in [false, true] {
+        let engine = build(split);
+        let esc = Escalation::new(&engine);
+        let dev = pid(&engine, &arn("user", "dev"));
+        let paths = esc.paths(dev, pid(&engine, &arn("role", "target")), false, 1);
+        if split {
+            assert!(paths.is_empty(), "split permissions combined: {paths:?}");
+        } else {
+            assert_eq!(paths.len(), 1, "{paths:?}");
+            let techs: Vec<&str> = paths[0].iter().map(|s| s.technique.as_str()).collect();
+            assert_eq!(techs, vec!["sts-001", "lambda-001"], "{:?}", paths[0]);
+            assert_eq!(paths[0][1].from, arn("role", "passer"));
+        }
+    }
+}

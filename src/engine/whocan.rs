@@ -725,7 +725,7 @@ impl Engine {
     /// services it names, every principal of a named account that may call sts:AssumeRole by
     /// its identity policies (`capable`), and for `*` every such principal plus the role's own
     /// account.
-    fn assumer_candidates(&self, r: usize, capable: &[bool]) -> Vec<Node> {
+    pub fn assumer_candidates(&self, r: usize, capable: &[bool]) -> Vec<Node> {
         let role = &self.env.roles[r];
         let trust = self.env.policy(role.trust);
         let mut cands: Vec<Node> = Vec::new();

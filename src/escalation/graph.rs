@@ -122,9 +122,34 @@ fn probes(account: &str) -> Vec<(&'static str, String)> {
 type SharedTarget = (Vec<Pid>, Arc<str>, Option<Arc<str>>);
 
 /// Decisions of one account's requests already made by an earlier technique, by (caller,
-/// action, service passed to, exact resource): techniques that share an action (`iam:PassRole`
-/// to one service, `lambda:UpdateFunctionCode`, `iam:CreateAccessKey`, …) decide it once.
-type DecMemo = FxHashMap<(Pid, &'static str, Option<&'static str>, Arc<str>), Decision>;
+/// action and service passed to, exact resource), both interned: techniques that share an
+/// action (`iam:PassRole` to one service, `lambda:UpdateFunctionCode`, `iam:CreateAccessKey`,
+/// …) decide it once.
+#[derive(Default)]
+struct DecMemo {
+    targets: FxHashMap<Arc<str>, u32>,
+    actions: FxHashMap<(&'static str, Option<&'static str>), u32>,
+    known: FxHashMap<(u32, u32, u32), Decision>,
+}
+
+impl DecMemo {
+    fn target(&mut self, t: &Arc<str>) -> u32 {
+        let n = self.targets.len() as u32;
+        *self.targets.entry(t.clone()).or_insert(n)
+    }
+
+    fn action(&mut self, a: &'static str, svc: Option<&'static str>) -> u32 {
+        let n = self.actions.len() as u32;
+        *self.actions.entry((a, svc)).or_insert(n)
+    }
+}
+
+/// Counters of the batches (requests, facts computed, distinct facts), for `IAMDL_TIMING`.
+static BATCH_STATS: [std::sync::atomic::AtomicUsize; 3] = [
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+];
 
 /// A batch of requests decided together. Requests name their target by index into the
 /// batch's target list, so a request costs a few words, not a cloned ARN.
@@ -156,10 +181,30 @@ impl<'e> Batch<'e> {
         self.reqs.len() - 1
     }
 
-    fn run(self, memo: &mut DecMemo) -> Vec<Decision> {
+    /// Decides every request. `memo` (shared by the techniques of one account) answers the
+    /// requests decided before and learns the new ones.
+    fn run(self, memo: Option<&mut DecMemo>) -> Vec<Decision> {
+        let mut local = DecMemo::default();
+        let remember = memo.is_some();
+        let memo = memo.unwrap_or(&mut local);
+        // Targets no policy can tell apart share one representative: each caller's facts are
+        // computed once per class of targets, not once per target.
+        let rep = target_classes(self.engine, &self.reqs, &self.targets);
+        let tid: Vec<u32> = if remember {
+            self.targets.iter().map(|t| memo.target(t)).collect()
+        } else {
+            Vec::new()
+        };
+        let aid: Vec<u32> = self
+            .reqs
+            .iter()
+            .map(|&(_, a, _, svc)| memo.action(a, svc))
+            .collect();
+        // Facts already computed, by (caller, action, representative target).
+        let mut by_rep: FxHashMap<(u32, u32, u32), u32> = FxHashMap::default();
         // Sorted by action, then target: the request below changes as little as possible.
         let mut order: Vec<usize> = (0..self.reqs.len()).collect();
-        order.sort_by_key(|&i| (self.reqs[i].1, self.reqs[i].2));
+        order.sort_by_key(|&i| (aid[i], rep[self.reqs[i].2 as usize]));
         let mut uniq: FxHashMap<crate::rules::decide::RequestFacts, u32> = FxHashMap::default();
         let mut batch = Vec::new();
         // Per request: a decision known already, or the index of its facts in the batch.
@@ -172,26 +217,33 @@ impl<'e> Batch<'e> {
             context: self.ctx,
             session_policies: None,
         };
-        let mut cur: Option<(&'static str, u32)> = None;
+        let mut cur: Option<(u32, u32)> = None;
         for i in order {
             let (who, action, ti, svc) = self.reqs[i];
-            if let Some(d) = memo.get(&(who, action, svc, self.targets[ti as usize].clone())) {
-                ids[i] = Err(*d);
+            if remember {
+                if let Some(d) = memo.known.get(&(who.0, aid[i], tid[ti as usize])) {
+                    ids[i] = Err(*d);
+                    continue;
+                }
+            }
+            let ti = rep[ti as usize];
+            if let Some(&id) = by_rep.get(&(who.0, aid[i], ti)) {
+                ids[i] = Ok(id);
                 continue;
             }
-            if cur.map(|c| c.0) != Some(action) {
+            if cur.map(|c| c.0) != Some(aid[i]) {
                 req.action = action.to_string();
             }
             if cur.map(|c| c.1) != Some(ti) {
                 req.target = Target::Exact(self.targets[ti as usize].to_string());
             }
-            cur = Some((action, ti));
+            cur = Some((aid[i], ti));
             req.caller = Caller::Entity {
                 pid: who,
                 session: None,
             };
             let (facts, _, _) = self.engine.request_facts_with(&req, svc, &cache);
-            ids[i] = Ok(match uniq.get(&facts) {
+            let id = match uniq.get(&facts) {
                 Some(&id) => id,
                 None => {
                     batch.push(facts.clone());
@@ -199,8 +251,14 @@ impl<'e> Batch<'e> {
                     uniq.insert(facts, id);
                     id
                 }
-            });
+            };
+            by_rep.insert((who.0, aid[i], ti), id);
+            ids[i] = Ok(id);
         }
+        use std::sync::atomic::Ordering::Relaxed;
+        BATCH_STATS[0].fetch_add(self.reqs.len(), Relaxed);
+        BATCH_STATS[1].fetch_add(by_rep.len(), Relaxed);
+        BATCH_STATS[2].fetch_add(batch.len(), Relaxed);
         let concl = decide(&batch);
         ids.into_iter()
             .enumerate()
@@ -208,13 +266,295 @@ impl<'e> Batch<'e> {
                 Err(d) => d,
                 Ok(id) => {
                     let d = Decision::from_conclusion(&concl[id as usize]);
-                    let (who, action, ti, svc) = self.reqs[i];
-                    memo.insert((who, action, svc, self.targets[ti as usize].clone()), d);
+                    if remember {
+                        let (who, _, ti, _) = self.reqs[i];
+                        memo.known.insert((who.0, aid[i], tid[ti as usize]), d);
+                    }
                     d
                 }
             })
             .collect()
     }
+}
+
+/// The batch counters as text, and reset.
+fn batch_stats() -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    let v: Vec<usize> = BATCH_STATS.iter().map(|c| c.swap(0, Relaxed)).collect();
+    format!(
+        "{} requests, {} facts computed (one per class of targets), {} distinct",
+        v[0], v[1], v[2]
+    )
+}
+
+/// How a condition depends on the request's resource. The engine resolves condition keys
+/// from the user's context (the same for every request of a batch), from the caller
+/// (`engine/context.rs`, `principal_key`) and from the target only through
+/// `aws:ResourceAccount` / `aws:ResourceOrgId` (the target's account, part of every class key)
+/// and the target role's tags (`iam:ResourceTag/…`; `aws:ResourceTag/…` is counted too, in
+/// case it is resolved one day). A policy variable in a value may name any key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CondDep {
+    /// Same value for every target of one account.
+    None,
+    /// Reads the target role's tags.
+    Tags,
+    /// Unknown: every target it can apply to is a class of its own.
+    Any,
+}
+
+/// How the value of a key depends on the target.
+fn key_dep(key_lc: &str) -> CondDep {
+    if key_lc.starts_with("iam:resourcetag/") || key_lc.starts_with("aws:resourcetag/") {
+        CondDep::Tags
+    } else if key_lc.starts_with("aws:resource") {
+        // aws:ResourceAccount / OrgId / OrgPaths: the target's account.
+        CondDep::None
+    } else if key_lc.contains("resource") {
+        // A service-specific resource key: not resolved today, but play safe.
+        CondDep::Any
+    } else {
+        CondDep::None
+    }
+}
+
+fn cond_dep(c: &crate::iam::Condition) -> CondDep {
+    let mut dep = key_dep(&c.key_lc);
+    // Policy variables in the values: `${aws:PrincipalTag/team}` depends on the caller (fixed
+    // within a class lookup), `${aws:ResourceAccount}` on the target's account.
+    for v in &c.values {
+        let mut rest = v.as_str();
+        while let Some(i) = rest.find("${") {
+            let Some(e) = rest[i..].find('}') else {
+                return CondDep::Any;
+            };
+            let var = rest[i + 2..i + e].to_ascii_lowercase();
+            dep = dep.max(key_dep(&var));
+            rest = &rest[i + e + 1..];
+        }
+    }
+    dep
+}
+
+/// Equivalence classes of a batch's targets: for each target, the index of the first target
+/// of its class. Two targets are in one class when, for every statement that can apply to
+/// the batch's requests (the identity policies and boundaries of its callers, the SCPs of
+/// their accounts and the RCPs of the targets' accounts, restricted to the batch's actions;
+/// for `sts:AssumeRole`, also the target role's trust policy, compared by content),
+/// the `Resource` element matches both or neither, both are in the same account, neither has
+/// a resource-based policy that applies, and, when a matching statement's condition reads the
+/// target role's tags ([`CondDep`]), both have the same tags: then every request of the batch
+/// has the same facts for both (the engine's matching reads the target only through those).
+/// Targets matched by a `Resource` with a policy variable, or by a condition whose value holds
+/// one, are classes of their own.
+fn target_classes(
+    engine: &Engine,
+    reqs: &[(Pid, &'static str, u32, Option<&'static str>)],
+    targets: &[Arc<str>],
+) -> Vec<u32> {
+    let singletons = || (0..targets.len() as u32).collect::<Vec<u32>>();
+    let mut actions: Vec<String> = reqs.iter().map(|r| r.1.to_ascii_lowercase()).collect();
+    actions.sort_unstable();
+    actions.dedup();
+    if targets.len() < 2 || actions.is_empty() {
+        return singletons();
+    }
+    // sts:AssumeRole: the role's trust policy is the resource policy; roles whose trust
+    // policies are identical (and resource-independent) are told apart only by the callers'
+    // identity statements, like other targets.
+    let trust_mode = actions.iter().any(|a| a.starts_with("sts:"));
+    if trust_mode && !actions.iter().all(|a| a == "sts:assumerole") {
+        return singletons();
+    }
+    let mut trust_ids: FxHashMap<String, u32> = FxHashMap::default();
+    // The statements that can apply.
+    let mut pols: FxHashSet<crate::iam::PolicyId> = FxHashSet::default();
+    let mut callers: FxHashSet<Pid> = FxHashSet::default();
+    let mut accounts: FxHashSet<&str> = FxHashSet::default();
+    for r in reqs {
+        if callers.insert(r.0) {
+            pols.extend(engine.identity_policies(r.0).iter().copied());
+            pols.extend(engine.boundary(r.0));
+            accounts.insert(engine.principal(r.0).account.as_str());
+        }
+    }
+    let mut target_accounts: Vec<Option<String>> = Vec::with_capacity(targets.len());
+    let mut rbp: Vec<bool> = Vec::with_capacity(targets.len());
+    let mut found: Vec<bool> = Vec::with_capacity(targets.len());
+    let mut trust: Vec<Option<u32>> = Vec::with_capacity(targets.len());
+    let mut tagged: FxHashSet<usize> = FxHashSet::default();
+    for (ti, t) in targets.iter().enumerate() {
+        let req = Request {
+            caller: Caller::Anonymous,
+            action: actions[0].clone(),
+            target: Target::Exact(t.to_string()),
+            context: UserContext::default(),
+            session_policies: None,
+        };
+        let info = engine.resource_info(&req);
+        // A resource of the inventory other than a role (whose trust policy applies only to
+        // sts:AssumeRole*) may bring its own policy, grants or flags: a class of its own.
+        let role = info.resource.and_then(|i| {
+            (engine.env.resources[i].kind == crate::iam::ResourceKind::IamRole)
+                .then(|| engine.role_by_arn(t))
+                .flatten()
+        });
+        rbp.push(info.resource.is_some() && role.is_none());
+        trust.push(match (trust_mode, role) {
+            (false, _) => Some(u32::MAX),
+            (true, None) => None,
+            (true, Some(r)) => {
+                let doc = engine.env.policy(engine.env.roles[r].trust);
+                let free = doc
+                    .statements
+                    .iter()
+                    .all(|st| st.conditions.iter().all(|c| cond_dep(c) != CondDep::Any));
+                if doc
+                    .statements
+                    .iter()
+                    .any(|st| st.conditions.iter().any(|c| cond_dep(c) == CondDep::Tags))
+                {
+                    tagged.insert(ti);
+                }
+                free.then(|| {
+                    let n = trust_ids.len() as u32;
+                    *trust_ids
+                        .entry(format!("{:?}", doc.statements))
+                        .or_insert(n)
+                })
+            }
+        });
+        found.push(info.resource.is_some());
+        target_accounts.push(info.account);
+    }
+    for a in accounts
+        .iter()
+        .copied()
+        .chain(target_accounts.iter().flatten().map(|s| s.as_str()))
+    {
+        for lv in engine.scp_levels(a).into_iter().chain(engine.rcp_levels(a)) {
+            for ps in lv {
+                pols.extend(ps.iter().copied());
+            }
+        }
+    }
+    let mut pols: Vec<_> = pols.into_iter().collect();
+    pols.sort();
+    // (patterns, negated, how its conditions depend on the target); no `Resource` element
+    // is stored as an empty `NotResource` (matches everything).
+    let mut stmts: Vec<(&[String], bool, CondDep)> = Vec::new();
+    for p in pols {
+        for st in &engine.env.policy(p).statements {
+            if !actions
+                .iter()
+                .any(|a| crate::engine::matching::action_in(st, a))
+            {
+                continue;
+            }
+            let dep = st
+                .conditions
+                .iter()
+                .map(cond_dep)
+                .max()
+                .unwrap_or(CondDep::None);
+            match &st.resource {
+                None if dep == CondDep::Any => return singletons(),
+                None => stmts.push((&[], true, dep)),
+                Some(r) => stmts.push((&r.items, r.negated, dep)),
+            }
+        }
+    }
+    type Key<'a> = (
+        Option<&'a str>,
+        bool,
+        u32,
+        Option<&'a [(String, String)]>,
+        Vec<u64>,
+    );
+    let mut first: FxHashMap<Key, u32> = FxHashMap::default();
+    let words = stmts.len().div_ceil(64).max(1);
+    let mut out = Vec::with_capacity(targets.len());
+    'targets: for (ti, t) in targets.iter().enumerate() {
+        let Some(trust_id) = trust[ti].filter(|_| !rbp[ti]) else {
+            out.push(ti as u32);
+            continue;
+        };
+        let mut bits = vec![0u64; words];
+        let mut by_tags = tagged.contains(&ti);
+        for (k, (items, negated, dep)) in stmts.iter().enumerate() {
+            let mut m = false;
+            for p in items.iter() {
+                if p.contains("${") || p.contains("{{") {
+                    // Caller-dependent (or unresolved) pattern: may match this target.
+                    let wild = wildcard_vars(p);
+                    if crate::iam::pattern::resource_matches(&wild, t) {
+                        out.push(ti as u32);
+                        continue 'targets;
+                    }
+                } else if crate::iam::pattern::resource_matches(p, t) {
+                    m = true;
+                    break;
+                }
+            }
+            let m = m != *negated;
+            if m {
+                match dep {
+                    CondDep::Any => {
+                        out.push(ti as u32);
+                        continue 'targets;
+                    }
+                    CondDep::Tags => by_tags = true,
+                    CondDep::None => {}
+                }
+                bits[k / 64] |= 1 << (k % 64);
+            }
+        }
+        // The target role's tags, when a condition that applies may read them.
+        let tags: Option<&[(String, String)]> = by_tags.then(|| {
+            engine
+                .role_by_arn(t)
+                .map(|r| engine.env.roles[r].tags.as_slice())
+                .unwrap_or(&[])
+        });
+        let key = (
+            target_accounts[ti].as_deref(),
+            found[ti],
+            trust_id,
+            tags,
+            bits,
+        );
+        let next = ti as u32;
+        out.push(*first.entry(key).or_insert(next));
+    }
+    out
+}
+
+/// A resource pattern with every `${…}` and `{{…}}` replaced by `*` (matches at least what
+/// any substitution matches).
+fn wildcard_vars(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut rest = p;
+    loop {
+        let a = rest.find("${");
+        let b = rest.find("{{");
+        let (i, close) = match (a, b) {
+            (Some(i), Some(j)) if j < i => (j, "}}"),
+            (Some(i), _) => (i, "}"),
+            (None, Some(j)) => (j, "}}"),
+            (None, None) => break,
+        };
+        out.push_str(&rest[..i]);
+        out.push('*');
+        match rest[i..].find(close) {
+            Some(e) => rest = &rest[i + e + close.len()..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// [`crate::engine::whocan::timing`], with the process's resident and peak memory (Linux).
@@ -299,6 +639,9 @@ impl Graph {
                 .map(|(n, _)| n.clone())
                 .collect();
             let mut memo = Memo::default();
+            if std::env::var_os("IAMDL_NO_PREFETCH").is_none() {
+                prefetch_sets(engine, ctx, a, &nodes, &mut memo.sets);
+            }
             for (k, tech) in TECHNIQUES.iter().enumerate() {
                 let tt = std::time::Instant::now();
                 technique_edges(engine, ctx, tech, a, &nodes, &mut edges, &mut memo);
@@ -312,48 +655,74 @@ impl Graph {
                 eprintln!("timing:   {}: {:.1} ms", t.id, d.as_secs_f64() * 1000.0);
             }
         }
-        stage("escalation technique edges", t0);
-        // sts-001: the assume-role edges of the engine (E7), every role.
+        stage(
+            &format!("escalation technique edges ({})", batch_stats()),
+            t0,
+        );
+        // sts-001: the assume-role edges of the engine (E7), every role: the candidates of
+        // each role's trust policy, decided in one batch per account (one cache of action
+        // matches, one run of the rules, roles grouped by class) instead of one engine call
+        // per role.
         let capable = engine.may_assume_by_identity();
-        for r in 0..env.roles.len() {
-            let to = engine.role_pid(r);
-            let arn: Arc<str> = Arc::from(env.roles[r].arn.as_str());
-            // One grant list per decision, shared by the role's assumers.
-            let mut lists: [Option<Arc<[Grant]>>; 2] = [None, None];
-            for (caller, firm) in engine.assumers_among(r, ctx, &capable) {
-                if let Node::P(p) = caller {
-                    if p == to {
-                        continue;
+        let role_arns: Vec<Arc<str>> = env
+            .roles
+            .iter()
+            .map(|r| Arc::from(r.arn.as_str()))
+            .collect();
+        // One grant list per (role, decision), shared by the role's assumers.
+        let mut lists: FxHashMap<(u32, bool), Arc<[Grant]>> = FxHashMap::default();
+        // One batch per run of roles of one account (bounded memory; classes never span
+        // accounts anyway).
+        let mut start = 0;
+        while start < env.roles.len() {
+            let acct = &env.roles[start].account;
+            let end = (start..env.roles.len())
+                .find(|&r| env.roles[r].account != *acct)
+                .unwrap_or(env.roles.len());
+            let mut b = Batch::new(engine, ctx, role_arns[start..end].to_vec());
+            for r in start..end {
+                let to = engine.role_pid(r);
+                for c in engine.assumer_candidates(r, &capable) {
+                    if let Node::P(p) = c {
+                        if p != to {
+                            b.push(p, "sts:AssumeRole", r - start, None);
+                        }
                     }
-                    let d = if firm {
-                        Decision::Allow
-                    } else {
-                        Decision::Conditional
-                    };
-                    edges.push(Edge {
-                        from: p,
-                        to,
-                        kind: EdgeKind::Become,
-                        technique: "sts-001",
-                        decision: d,
-                        grants: lists[usize::from(firm)]
-                            .get_or_insert_with(|| {
-                                Arc::new([Grant {
-                                    action: "sts:AssumeRole",
-                                    resource: arn.clone(),
-                                    service: None,
-                                    decision: d,
-                                }])
-                            })
-                            .clone(),
-                        note: None,
-                    });
                 }
             }
+            let reqs: Vec<(Pid, u32)> = b.reqs.iter().map(|q| (q.0, start as u32 + q.2)).collect();
+            let ds = b.run(None);
+            for ((p, r), d) in reqs.into_iter().zip(ds) {
+                if d == Decision::Deny {
+                    continue;
+                }
+                let firm = d == Decision::Allow;
+                edges.push(Edge {
+                    from: p,
+                    to: engine.role_pid(r as usize),
+                    kind: EdgeKind::Become,
+                    technique: "sts-001",
+                    decision: d,
+                    grants: lists
+                        .entry((r, firm))
+                        .or_insert_with(|| {
+                            Arc::new([Grant {
+                                action: "sts:AssumeRole",
+                                resource: role_arns[r as usize].clone(),
+                                service: None,
+                                decision: d,
+                            }])
+                        })
+                        .clone(),
+                    note: None,
+                });
+            }
+            start = end;
         }
         stage(
             &format!(
-                "escalation assume-role edges ({} edges in all)",
+                "escalation assume-role edges ({}; {} edges in all)",
+                batch_stats(),
                 edges.len()
             ),
             t0,
@@ -790,20 +1159,12 @@ fn decide_set(
         .clone()
 }
 
-/// Finds the edges of one technique in account `a` (`nodes`: its principals).
-fn technique_edges(
-    engine: &Engine,
-    ctx: &UserContext,
-    tech: &'static Technique,
-    a: &str,
-    nodes: &[Node],
-    edges: &mut Vec<Edge>,
-    memo: &mut Memo,
-) {
-    let env = &engine.env;
+/// The set of resources a technique's key action is decided on in account `a` (`None`: the
+/// technique has no edges of its own).
+fn key_set(tech: &Technique, a: &str) -> Option<Target> {
     let iam_set = |kind: &str| Target::Set(format!("arn:aws:iam::{a}:{kind}/*"));
-    let key_set = match tech.kind {
-        Kind::Combo { .. } | Kind::AssumeRole => return,
+    Some(match tech.kind {
+        Kind::Combo { .. } | Kind::AssumeRole => return None,
         Kind::Empower(On::User) | Kind::UserCredentials | Kind::RemoveBoundary(On::User) => {
             iam_set("user")
         }
@@ -817,6 +1178,71 @@ fn technique_edges(
             iam_set("policy")
         }
         Kind::PassRoleNew { .. } | Kind::Existing { .. } => service_set(a),
+    })
+}
+
+/// Whether a technique's actions all apply to its target (decided per target), rather than
+/// to a resource of the account created or used on the way (decided on the account's set).
+fn same_target_kind(tech: &Technique) -> bool {
+    matches!(
+        tech.kind,
+        Kind::Empower(_) | Kind::UserCredentials | Kind::RewriteTrust | Kind::RemoveBoundary(_)
+    )
+}
+
+/// Decides, for the account's principals `nodes`, every (action, resource set) question the
+/// techniques will ask (their candidates), grouped: one grouped pass per set and service
+/// ([`Engine::decide_classes`], exact) instead of one engine call per question.
+fn prefetch_sets(engine: &Engine, ctx: &UserContext, a: &str, nodes: &[Node], memo: &mut SetMemo) {
+    let mut by_set: Vec<(Target, Vec<&'static str>)> = Vec::new();
+    let mut add =
+        |set: Target, action: &'static str| match by_set.iter_mut().find(|(s, _)| *s == set) {
+            Some((_, v)) => {
+                if !v.contains(&action) {
+                    v.push(action)
+                }
+            }
+            None => by_set.push((set, vec![action])),
+        };
+    for tech in TECHNIQUES {
+        let Some(set) = key_set(tech, a) else {
+            continue;
+        };
+        let key = tech.key_action();
+        add(set, key);
+        if !same_target_kind(tech) {
+            for x in tech.actions.iter().copied() {
+                if x != key && x != "iam:PassRole" {
+                    add(service_set(a), x);
+                }
+            }
+        }
+    }
+    for (set, actions) in by_set {
+        let names: Vec<String> = actions.iter().map(|x| x.to_string()).collect();
+        let ds = engine.decide_classes(nodes, &names, &set, ctx);
+        for (x, d) in actions.into_iter().zip(ds) {
+            memo.insert(
+                (x, set.text().to_string()),
+                std::rc::Rc::new(d.into_iter().map(|d| d.decision).collect()),
+            );
+        }
+    }
+}
+
+/// Finds the edges of one technique in account `a` (`nodes`: its principals).
+fn technique_edges(
+    engine: &Engine,
+    ctx: &UserContext,
+    tech: &'static Technique,
+    a: &str,
+    nodes: &[Node],
+    edges: &mut Vec<Edge>,
+    memo: &mut Memo,
+) {
+    let env = &engine.env;
+    let Some(key_set) = key_set(tech, a) else {
+        return;
     };
     // Candidates: the key action on the set, then every other action on the same set
     // (IAM actions) or on the account's resources (others).
@@ -843,11 +1269,7 @@ fn technique_edges(
         .copied()
         .filter(|x| *x != key && *x != "iam:PassRole")
         .collect();
-    let same_target_kind = matches!(
-        tech.kind,
-        Kind::Empower(_) | Kind::UserCredentials | Kind::RewriteTrust | Kind::RemoveBoundary(_)
-    );
-    if !others.is_empty() && !same_target_kind {
+    if !others.is_empty() && !same_target_kind(tech) {
         let per: Vec<std::rc::Rc<Vec<Decision>>> = others
             .iter()
             .map(|x| decide_set(engine, ctx, nodes, x, &service_set(a), &mut memo.sets))
@@ -1026,7 +1448,7 @@ fn technique_edges(
             plan.push((c, ti as u32, first));
         }
     }
-    let res = b.run(&mut memo.decisions);
+    let res = b.run(Some(&mut memo.decisions));
     let kind = match tech.kind {
         Kind::Empower(_) | Kind::JoinGroup => EdgeKind::Empower,
         Kind::RemoveBoundary(_) => EdgeKind::Unbound,
