@@ -507,6 +507,16 @@ pub fn eval_condition(c: &Condition, ctx: &dyn ContextLookup, variables: bool) -
     let Some(op) = c.op else {
         return Tri::Unknown;
     };
+    // A key or value the IaC loaders could not resolve before deployment (`{{…}}`) may be
+    // anything: the condition is undecided, never false (the answer lists it as a residual).
+    if super::matching::is_template_symbol(&c.key_lc)
+        || (op == CondOp::Null
+            && c.values
+                .iter()
+                .any(|v| super::matching::is_template_symbol(v)))
+    {
+        return Tri::Unknown;
+    }
     let kind = Kind::of(op);
     let subst_vars = variables && op.substitutes_variables();
     if !c
@@ -549,6 +559,10 @@ pub fn eval_condition(c: &Condition, ctx: &dyn ContextLookup, variables: bool) -
         // C1: the listed values are alternatives.
         let mut any = Tri::False;
         for p in &c.values {
+            if super::matching::is_template_symbol(p) {
+                any = any.or(Tri::Unknown);
+                continue;
+            }
             any = any.or(base_match(kind, p, r, subst_vars, ctx));
             if any == Tri::True {
                 break;
