@@ -915,3 +915,17 @@ fn diff_expands_not_action_grants() {
             && c["action"] == "ec2:*"
             && c["via"][0] == "arn:aws:iam::123456789012:role/ops"));
 }
+
+#[test]
+fn diff_reports_access_regained_by_removing_a_deny() {
+    let d = json(&["diff", "--before", CHAIN_BEFORE, "--after", CHAIN_AFTER]);
+    let cleaner: Vec<&Value> = d["gained"]
+        .as_array()
+        .expect("gained")
+        .iter()
+        .filter(|c| c["principal"] == "arn:aws:iam::123456789012:user/cleaner")
+        .collect();
+    assert_eq!(cleaner.len(), 1, "{cleaner:?}");
+    assert_eq!(cleaner[0]["action"], "s3:DeleteObject");
+    assert_eq!(cleaner[0]["other"], "deny");
+}

@@ -1022,6 +1022,55 @@ mod tests {
         MapContext::unknown_by_default()
     }
 
+    #[test]
+    fn template_symbols_are_undecided_never_false() {
+        let c = ctx1("aws:SourceVpce", "vpce-1");
+        // A symbolic value may be the request's: unknown, for the Not family too.
+        assert_eq!(
+            ev("StringEquals", "aws:SourceVpce", &["{{param:V}}"], &c),
+            U
+        );
+        assert_eq!(
+            ev("StringNotEquals", "aws:SourceVpce", &["{{param:V}}"], &c),
+            U
+        );
+        // Another listed value that matches still decides.
+        assert_eq!(
+            ev(
+                "StringEquals",
+                "aws:SourceVpce",
+                &["{{param:V}}", "vpce-1"],
+                &c
+            ),
+            T
+        );
+        assert_eq!(
+            ev(
+                "StringNotEquals",
+                "aws:SourceVpce",
+                &["{{param:V}}", "vpce-1"],
+                &c
+            ),
+            F
+        );
+        // An absent key fails StringEquals whatever the value (C2).
+        assert_eq!(
+            ev(
+                "StringEquals",
+                "aws:SourceVpce",
+                &["{{param:V}}"],
+                &absent()
+            ),
+            F
+        );
+        // A symbolic key or Null value.
+        assert_eq!(
+            ev("StringEquals", "aws:ResourceTag/{{param:K}}", &["x"], &c),
+            U
+        );
+        assert_eq!(ev("Null", "aws:SourceVpce", &["{{param:B}}"], &c), U);
+    }
+
     // ----- Tri ----------------------------------------------------------------------------
 
     #[test]

@@ -1020,3 +1020,52 @@ pub fn is_public_statement(st: &Statement) -> bool {
             && !c.values.iter().any(|v| v == "*")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_symbols_become_globs() {
+        assert!(is_template_symbol("{{ImportValue:x}}"));
+        assert!(is_template_symbol("arn:aws:iam::1:role/{{param:R}}"));
+        assert!(!is_template_symbol("{{unterminated"));
+        assert!(!is_template_symbol("arn:aws:s3:::b/${aws:username}"));
+        assert_eq!(symbol_glob("{{ImportValue:x}}"), "*");
+        assert_eq!(
+            symbol_glob("arn:aws:iam::{{a}}:role/{{b}}-x"),
+            "arn:aws:iam::*:role/*-x"
+        );
+    }
+
+    #[test]
+    fn symbolic_actions_select_the_statement_uncertainly() {
+        let st = |items: &[&str], negated: bool| Statement {
+            sid: None,
+            index: 0,
+            effect: Effect::Deny,
+            action: Negatable {
+                items: items.iter().map(|s| s.to_string()).collect(),
+                negated,
+            },
+            resource: None,
+            principal: None,
+            conditions: Vec::new(),
+        };
+        let sym = st(&["{{param:A}}"], false);
+        assert!(action_in(&sym, "s3:getobject"));
+        assert!(symbolic_action_only(&sym, "s3:getobject"));
+        // Fixed parts still decide: `s3:{{…}}` names no EC2 action.
+        let s3 = st(&["s3:{{param:A}}"], false);
+        assert!(!action_in(&s3, "ec2:runinstances"));
+        assert!(action_in(&s3, "s3:putobject"));
+        // A written pattern that matches makes it certain.
+        let both = st(&["{{param:A}}", "s3:GetObject"], false);
+        assert!(action_in(&both, "s3:getobject"));
+        assert!(!symbolic_action_only(&both, "s3:getobject"));
+        // NotAction with a symbol: may or may not list the action.
+        let not = st(&["{{param:A}}"], true);
+        assert!(action_in(&not, "s3:getobject"));
+        assert!(symbolic_action_only(&not, "s3:getobject"));
+    }
+}

@@ -9,10 +9,12 @@
 //!
 //! Access that names no resource of the environment (`cloudwatch:GetMetricStatistics` on `*`,
 //! `s3:GetObject` on another account's bucket) is found from the identity policies instead: every
-//! (action, resource pattern) an `Allow` statement of a user or role names in either environment
-//! is asked of every user and role of both with `engine.can` (an action pattern that expands to
-//! more than 64 catalog actions is asked as written; a `NotAction` statement is asked for every
-//! service it leaves, as `svc:*` or action by action, see [`not_action_probes`]); callers that
+//! (action, resource pattern) a statement (`Allow`, or `Deny`: a removed deny regains access) of a
+//! user, role or group names in either environment is asked of every user and role of both with
+//! `engine.can` (an action pattern that expands to more than 64 catalog actions is asked as
+//! written, a whole service `svc:*` literally: which statements cover all of it; a `NotAction`
+//! statement is asked for every service it leaves, as `svc:*` or action by action, see
+//! [`not_action_probes`]); callers that
 //! may assume a role holding such access hold it through the role (`via`).
 
 use crate::engine::answer::Decision;
@@ -76,9 +78,10 @@ pub fn access(
     out
 }
 
-/// (action, resource) pairs named by `Allow` statements of identity policies of users and roles.
+/// (action, resource) pairs named by the statements (`Allow` and `Deny`) of identity policies of
+/// users, roles and groups.
 pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
-    use crate::iam::{Effect, PolicyKind};
+    use crate::iam::PolicyKind;
     let env = &engine.env;
     let mut pids: Vec<crate::iam::PolicyId> = env
         .roles
@@ -99,9 +102,8 @@ pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
             continue;
         }
         for st in &pol.statements {
-            if st.effect != Effect::Allow {
-                continue;
-            }
+            // Deny statements too: access regained when a deny is removed or narrowed is
+            // found by asking what the deny named.
             let resources: Vec<String> = match &st.resource {
                 Some(r) if !r.negated => r.items.clone(),
                 _ => vec!["*".to_string()],

@@ -10,8 +10,10 @@
 //!
 //! Values that cannot be known before deployment (a parameter without a value, `Fn::ImportValue`,
 //! an attribute iamdl does not model) stay symbolic: they are written `{{…}}` inside the value
-//! (`arn:aws:s3:::{{param:BucketName}}/*`), match nothing but themselves, and every policy that
-//! uses one is named in a warning with its logical id. Physical names CloudFormation would
+//! (`arn:aws:s3:::{{param:BucketName}}/*`); the engine lets such a value match whatever its fixed
+//! parts allow, as an unknown (conditional, with the residual listed), and every policy that
+//! uses one is named in a warning with its logical id. Template conditions that cannot be
+//! decided keep both outcomes in policy statements ([`branches`]). Physical names CloudFormation would
 //! generate are taken as `STACK-LogicalId` (with `--param AWS::StackName=…`, default `stack`).
 
 pub mod branches;
