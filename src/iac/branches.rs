@@ -13,8 +13,10 @@
 //!   if template condition NAME"), never a certain deny;
 //! - a marker whose branches hold policy documents or statements (`Policies: !If [C, [...],
 //!   !Ref AWS::NoValue]`, a statement list entry) keeps both branches, their statements guarded;
-//! - anywhere else (names, ARNs, managed policy ARNs) the true branch is taken, as before, and
-//!   the condition is reported in a warning.
+//! - in `ManagedPolicyArns`, the ARNs of both branches are kept, each marked with its guard
+//!   ([`GUARD_SEP`]): the policy is attached as a guarded copy ([`super::Layer::managed_policy`]);
+//! - anywhere else (names, ARNs, a permissions boundary, SAM `Policies` names) the true branch
+//!   is taken, as before, and the condition is reported in a warning.
 //!
 //! A resource whose own `Condition` cannot be decided may or may not exist: every statement of
 //! every policy it adds is guarded by the condition ([`guard_document`], applied by
@@ -28,6 +30,48 @@ use std::collections::BTreeSet;
 pub const EITHER: &str = "iamdl::Either";
 /// Marker of `AWS::NoValue` inside an [`EITHER`] branch.
 pub const NO_VALUE: &str = "iamdl::NoValue";
+
+/// Separator of the guards appended to a managed policy ARN that is attached under an
+/// undecidable condition (`ARN#iamdl-if:C=true#iamdl-if:D=false`); see [`split_guarded`].
+pub const GUARD_SEP: &str = "#iamdl-if:";
+
+/// Splits `ARN#iamdl-if:C=true…` into the ARN and its outcome (empty when unguarded).
+pub fn split_guarded(s: &str) -> (&str, Outcome) {
+    let mut parts = s.split(GUARD_SEP);
+    let arn = parts.next().unwrap_or(s);
+    let outcome = parts
+        .filter_map(|g| {
+            let (name, b) = g.rsplit_once('=')?;
+            Some((name.to_string(), b == "true"))
+        })
+        .collect();
+    (arn, outcome)
+}
+
+/// A list of managed policy ARNs in which markers keep both branches, each ARN of a branch
+/// carrying the branch's guard ([`GUARD_SEP`]): the policy is attached conditionally.
+fn settle_arn_list(v: &Value, out: &mut Settled) -> Vec<Value> {
+    if is_no_value(v) {
+        return Vec::new();
+    }
+    if let Some((name, t, f)) = as_either(v) {
+        out.both.insert(name.to_string());
+        let mut res = Vec::new();
+        for (branch, holds) in [(t, true), (f, false)] {
+            for x in settle_arn_list(branch, out) {
+                res.push(match x {
+                    Value::String(s) => Value::String(format!("{s}{GUARD_SEP}{name}={holds}")),
+                    other => other,
+                });
+            }
+        }
+        return res;
+    }
+    match v {
+        Value::Array(a) => a.iter().flat_map(|x| settle_arn_list(x, out)).collect(),
+        other => settle(other.clone(), out).into_iter().collect(),
+    }
+}
 
 /// At most this many distinct undecidable conditions are expanded in one statement (2^N
 /// copies); beyond, the true branches are taken and reported.
@@ -136,6 +180,10 @@ pub fn settle(v: Value, out: &mut Settled) -> Option<Value> {
         Value::Object(m) => {
             let mut res = Map::new();
             for (k, x) in m {
+                if k == "ManagedPolicyArns" {
+                    res.insert(k, Value::Array(settle_arn_list(&x, out)));
+                    continue;
+                }
                 if let Some(y) = settle(x, out) {
                     res.insert(k, y);
                 }
@@ -398,6 +446,33 @@ mod tests {
         let st = &v["Policies"][0]["PolicyDocument"]["Statement"][0];
         assert_eq!(st["Condition"]["StringEquals"][key("C")], "true");
         assert!(out.both.contains("C") && out.true_branch.contains("C"));
+    }
+
+    #[test]
+    fn managed_policy_lists_keep_both_branches_with_guards() {
+        let props = json!({"ManagedPolicyArns": [
+            "arn:aws:iam::aws:policy/A",
+            either("C", Some(json!("arn:aws:iam::aws:policy/B")), None),
+        ]});
+        let mut out = Settled::default();
+        let v = settle(props, &mut out).unwrap();
+        let l: Vec<&str> = v["ManagedPolicyArns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            l,
+            [
+                "arn:aws:iam::aws:policy/A",
+                "arn:aws:iam::aws:policy/B#iamdl-if:C=true"
+            ]
+        );
+        let (arn, g) = split_guarded(l[1]);
+        assert_eq!(arn, "arn:aws:iam::aws:policy/B");
+        assert_eq!(g, vec![("C".to_string(), true)]);
+        assert!(out.both.contains("C"));
     }
 
     #[test]

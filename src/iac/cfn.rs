@@ -344,8 +344,29 @@ fn inline_policies(layer: &mut Layer, r: &Res, owner_arn: &str) -> Vec<PolicyId>
 
 fn managed(layer: &mut Layer, r: &Res, key: &str) -> Vec<PolicyId> {
     let mut out = Vec::new();
-    for arn in list_of(r.get(key)) {
-        if let Some(p) = layer.managed_policy(&arn, &r.at(key), &r.logical) {
+    for entry in list_of(r.get(key)) {
+        // `ARN#iamdl-if:C=true`: attached only under an undecidable condition (branches).
+        let (arn, extra) = super::branches::split_guarded(&entry);
+        let owner = if extra.is_empty() {
+            r.logical.clone()
+        } else {
+            let shown: Vec<String> = extra
+                .iter()
+                .map(|(n, holds)| {
+                    if *holds {
+                        n.clone()
+                    } else {
+                        format!("not {n}")
+                    }
+                })
+                .collect();
+            let mut g = layer.guards.get(&r.logical).cloned().unwrap_or_default();
+            g.extend(extra);
+            let owner = format!("{} [if {}]", r.logical, shown.join(", "));
+            layer.guards.insert(owner.clone(), g);
+            owner
+        };
+        if let Some(p) = layer.managed_policy(arn, &r.at(key), &owner) {
             out.push(p);
         }
     }
