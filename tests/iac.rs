@@ -175,13 +175,25 @@ fn serverless_default_role_lacks_cloudwatch_read_until_statements_add_it() {
     ]);
     assert_eq!(a["decision"], "allow", "{a}");
     let d = json(&["diff", "--before", SLS_BEFORE, "--after", SLS_AFTER]);
-    let mut actions: Vec<&str> = d["gained"]
-        .as_array()
-        .expect("gained")
+    let gained = d["gained"].as_array().expect("gained");
+    let mut actions: Vec<&str> = gained
         .iter()
+        .filter(|g| g["principal"] != "lambda.amazonaws.com")
         .map(|g| g["action"].as_str().unwrap_or(""))
         .collect();
     actions.sort();
+    // Lambda, which assumes the role, gains the same three through it (role chain).
+    let via_role: Vec<&Value> = gained
+        .iter()
+        .filter(|g| g["principal"] == "lambda.amazonaws.com")
+        .collect();
+    assert_eq!(via_role.len(), 3, "{d}");
+    assert!(
+        via_role.iter().all(|g| g["via"][0]
+            .as_str()
+            .is_some_and(|v| v.ends_with("role/metrics-dev-us-east-1-lambdaRole"))),
+        "{d}"
+    );
     assert_eq!(
         actions,
         [
@@ -596,4 +608,324 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Soundness: what a template cannot tell before deployment never becomes "no access".
+
+const SYM: &str = "tests/iac/symbolic/template.yaml";
+const SYM_FN: &str = "arn:aws:lambda:us-east-1:123456789012:function:symfn";
+const SYM_OBJ: &str = "arn:aws:s3:::sym-data/a.csv";
+const SYM_PARAMS: [&str; 8] = [
+    "--param",
+    "TrustedRoleArn=arn:aws:iam::123456789012:role/writer",
+    "--param",
+    "VpceId=vpce-1",
+    "--param",
+    "BlockedAction=s3:GetObjectAcl",
+    "--param",
+    "SourceBucketArn=arn:aws:s3:::uploads",
+];
+
+fn can_sym(params: &[&str], rest: &[&str]) -> Value {
+    let mut a = vec!["can", "--env", SYM];
+    a.extend_from_slice(params);
+    a.extend_from_slice(rest);
+    json(&a)
+}
+
+fn conditions_text(a: &Value) -> String {
+    a["conditions"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn symbolic_principal_may_name_the_caller() {
+    // `Principal: {AWS: !ImportValue other-stack-role}`: may be the outsider role.
+    let a = can_sym(&[], &["role/outsider", "s3:GetObject", SYM_OBJ]);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    let c = conditions_text(&a);
+    assert!(
+        c.contains("Principal = {{ImportValue:other-stack-role}}"),
+        "the residual names the symbolic value: {c}"
+    );
+    // ImportValue cannot be given: still conditional with every parameter set.
+    let a = can_sym(&SYM_PARAMS, &["role/outsider", "s3:GetObject", SYM_OBJ]);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    // A value that is all symbol may even be "*": a service caller is conditional too.
+    let a = can_sym(&[], &["s3.amazonaws.com", "s3:GetObject", SYM_OBJ]);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    // The fixed parts of a partly symbolic value still exclude callers: a role of another
+    // account (`arn:aws:iam::111122223333:role/${PartnerRole}`) is not the outsider.
+    let a = can_sym(&[], &["role/outsider", "s3:GetObjectVersion", SYM_OBJ]);
+    assert_eq!(a["decision"], "deny", "{a}");
+}
+
+#[test]
+fn symbolic_not_principal_deny_is_conditional_until_the_parameter_is_given() {
+    let a = can_sym(&[], &["role/writer", "s3:DeleteObject", SYM_OBJ]);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    assert!(
+        conditions_text(&a).contains("NotPrincipal = {{param:TrustedRoleArn}}"),
+        "{a}"
+    );
+    // Given: NotPrincipal lists the role ARN, not its session, so the deny applies (M11).
+    let a = can_sym(&SYM_PARAMS, &["role/writer", "s3:DeleteObject", SYM_OBJ]);
+    assert_eq!(a["decision"], "deny", "{a}");
+}
+
+#[test]
+fn symbolic_condition_value_is_undecided_not_false() {
+    // Deny unless aws:SourceVpce = !Ref VpceId: with the parameter unknown the deny may apply
+    // or not (StringNotEquals must not turn the unknown value into a certain deny).
+    let put = [
+        "role/writer",
+        "s3:PutObject",
+        SYM_OBJ,
+        "--context",
+        "aws:SourceVpce=vpce-1",
+    ];
+    let a = can_sym(&[], &put);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    assert!(conditions_text(&a).contains("{{param:VpceId}}"), "{a}");
+    assert_eq!(can_sym(&SYM_PARAMS, &put)["decision"], "allow");
+    // Lambda permission with `SourceArn: !Ref SourceBucketArn`.
+    let invoke = |params: &[&str], src: &str| {
+        can_sym(
+            params,
+            &[
+                "s3.amazonaws.com",
+                "lambda:InvokeFunction",
+                SYM_FN,
+                "--context",
+                &format!("aws:SourceArn={src}"),
+            ],
+        )["decision"]
+            .clone()
+    };
+    assert_eq!(invoke(&[], "arn:aws:s3:::uploads"), "conditional");
+    assert_eq!(invoke(&SYM_PARAMS, "arn:aws:s3:::uploads"), "allow");
+    assert_eq!(invoke(&SYM_PARAMS, "arn:aws:s3:::elsewhere"), "deny");
+}
+
+#[test]
+fn symbolic_action_in_a_deny_makes_the_allow_conditional() {
+    let a = can_sym(&[], &["role/writer", "s3:GetObject", SYM_OBJ]);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    assert!(
+        conditions_text(&a).contains("Action {{param:BlockedAction}}"),
+        "{a}"
+    );
+    let a = can_sym(&SYM_PARAMS, &["role/writer", "s3:GetObject", SYM_OBJ]);
+    assert_eq!(a["decision"], "allow", "{a}");
+    let a = can_sym(&SYM_PARAMS, &["role/writer", "s3:GetObjectAcl", SYM_OBJ]);
+    assert_eq!(a["decision"], "deny", "{a}");
+}
+
+const COND: &str = "facts/examples/15-iac-conditions/env/template.yaml";
+const REPORT: &str = "arn:aws:s3:::reports-15/a.csv";
+
+fn can_cond(params: &[&str], who: &str, action: &str, resource: &str) -> Value {
+    let mut a = vec!["can", "--env", COND];
+    a.extend_from_slice(params);
+    a.extend_from_slice(&[who, action, resource]);
+    json(&a)
+}
+
+#[test]
+fn undecidable_condition_allow_is_conditional_and_names_the_condition() {
+    // The auditor role exists only when IsProd holds.
+    let a = can_cond(&[], "role/auditor", "s3:GetObject", REPORT);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    assert!(
+        conditions_text(&a).contains("template condition IsProd"),
+        "{a}"
+    );
+    // `Resource: !If [IsProd, prod-queue, dev-queue]`: either queue, conditionally.
+    for q in ["prod-queue", "dev-queue"] {
+        let r = format!("arn:aws:sqs:us-east-1:123456789012:{q}");
+        let a = can_cond(&[], "role/worker", "sqs:SendMessage", &r);
+        assert_eq!(a["decision"], "conditional", "{q}: {a}");
+    }
+    let other = "arn:aws:sqs:us-east-1:123456789012:other-queue";
+    assert_eq!(
+        can_cond(&[], "role/worker", "sqs:SendMessage", other)["decision"],
+        "deny"
+    );
+}
+
+#[test]
+fn undecidable_condition_deny_makes_the_allow_conditional_not_denied() {
+    // A statement entry `!If [IsProd, {Deny s3:DeleteObject}, !Ref AWS::NoValue]`.
+    let a = can_cond(&[], "role/worker", "s3:DeleteObject", REPORT);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    assert!(
+        conditions_text(&a).contains("denied if template condition IsProd"),
+        "{a}"
+    );
+    // A whole policy resource with `Condition: IsProd` that denies uploads.
+    let a = can_cond(&[], "role/worker", "s3:PutObject", REPORT);
+    assert_eq!(a["decision"], "conditional", "{a}");
+    // Nothing depends on IsProd: exact.
+    assert_eq!(
+        can_cond(&[], "role/worker", "s3:GetObject", REPORT)["decision"],
+        "allow"
+    );
+}
+
+#[test]
+fn decidable_conditions_give_exact_answers() {
+    let prod = ["--param", "Stage=prod"];
+    let dev = ["--param", "Stage=dev"];
+    let q = |n: &str| format!("arn:aws:sqs:us-east-1:123456789012:{n}");
+    let cases: [(&[&str], &str, &str, String, &str); 9] = [
+        (
+            &prod,
+            "role/worker",
+            "s3:DeleteObject",
+            REPORT.into(),
+            "deny",
+        ),
+        (&prod, "role/worker", "s3:PutObject", REPORT.into(), "deny"),
+        (
+            &prod,
+            "role/worker",
+            "sqs:SendMessage",
+            q("prod-queue"),
+            "allow",
+        ),
+        (
+            &prod,
+            "role/worker",
+            "sqs:SendMessage",
+            q("dev-queue"),
+            "deny",
+        ),
+        (
+            &prod,
+            "role/auditor",
+            "s3:GetObject",
+            REPORT.into(),
+            "allow",
+        ),
+        (
+            &dev,
+            "role/worker",
+            "s3:DeleteObject",
+            REPORT.into(),
+            "allow",
+        ),
+        (&dev, "role/worker", "s3:PutObject", REPORT.into(), "allow"),
+        (
+            &dev,
+            "role/worker",
+            "sqs:SendMessage",
+            q("dev-queue"),
+            "allow",
+        ),
+        (
+            &dev,
+            "role/worker",
+            "sqs:SendMessage",
+            q("prod-queue"),
+            "deny",
+        ),
+    ];
+    for (params, who, action, res, want) in cases {
+        let a = can_cond(params, who, action, &res);
+        assert_eq!(a["decision"], want, "{params:?} {who} {action} {res}: {a}");
+        assert!(
+            !conditions_text(&a).contains("template condition"),
+            "decided: {a}"
+        );
+    }
+    // With Stage=dev the auditor role is not created at all.
+    let (code, _, err) = run(&[
+        "can",
+        "--env",
+        COND,
+        "--param",
+        "Stage=dev",
+        "role/auditor",
+        "s3:GetObject",
+        REPORT,
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("auditor"), "{err}");
+}
+
+const CHAIN_BEFORE: &str = "tests/iac/diff-chain/before.yaml";
+const CHAIN_AFTER: &str = "tests/iac/diff-chain/after.yaml";
+
+#[test]
+fn diff_follows_role_chains_to_identity_grants() {
+    let d = json(&["diff", "--before", CHAIN_BEFORE, "--after", CHAIN_AFTER]);
+    let gained = d["gained"].as_array().expect("gained");
+    let dev: Vec<&Value> = gained
+        .iter()
+        .filter(|c| c["principal"] == "arn:aws:iam::123456789012:user/dev")
+        .collect();
+    assert_eq!(dev.len(), 1, "{dev:?}");
+    assert_eq!(dev[0]["action"], "cloudwatch:GetMetricStatistics");
+    assert_eq!(dev[0]["resource"], "*");
+    assert_eq!(dev[0]["decision"], "allow");
+    assert_eq!(dev[0]["via"][0], "arn:aws:iam::123456789012:role/app");
+    assert!(d["lost"].as_array().expect("lost").is_empty(), "{d}");
+}
+
+#[test]
+fn diff_expands_not_action_grants() {
+    let d = json(&["diff", "--before", CHAIN_BEFORE, "--after", CHAIN_AFTER]);
+    let ops: Vec<&Value> = d["gained"]
+        .as_array()
+        .expect("gained")
+        .iter()
+        .filter(|c| c["principal"] == "arn:aws:iam::123456789012:role/ops")
+        .collect();
+    let actions: Vec<&str> = ops.iter().filter_map(|c| c["action"].as_str()).collect();
+    // `Allow NotAction: iam:*`: every other service, none of IAM.
+    for svc in ["ec2:*", "s3:*", "sts:*", "lambda:*"] {
+        assert!(actions.contains(&svc), "{svc} missing from {actions:?}");
+    }
+    assert!(
+        !actions.iter().any(|a| a.starts_with("iam:")),
+        "{actions:?}"
+    );
+    let ec2 = ops.iter().find(|c| c["action"] == "ec2:*").expect("ec2");
+    assert_eq!(ec2["decision"], "allow");
+    assert!(
+        ec2["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.contains("all-but-iam")),
+        "{ec2}"
+    );
+    // The service that assumes the role gains it too, through the role.
+    assert!(d["gained"]
+        .as_array()
+        .expect("gained")
+        .iter()
+        .any(|c| c["principal"] == "ec2.amazonaws.com"
+            && c["action"] == "ec2:*"
+            && c["via"][0] == "arn:aws:iam::123456789012:role/ops"));
+}
+
+#[test]
+fn diff_reports_access_regained_by_removing_a_deny() {
+    let d = json(&["diff", "--before", CHAIN_BEFORE, "--after", CHAIN_AFTER]);
+    let cleaner: Vec<&Value> = d["gained"]
+        .as_array()
+        .expect("gained")
+        .iter()
+        .filter(|c| c["principal"] == "arn:aws:iam::123456789012:user/cleaner")
+        .collect();
+    assert_eq!(cleaner.len(), 1, "{cleaner:?}");
+    assert_eq!(cleaner[0]["action"], "s3:DeleteObject");
+    assert_eq!(cleaner[0]["other"], "deny");
 }

@@ -507,6 +507,16 @@ pub fn eval_condition(c: &Condition, ctx: &dyn ContextLookup, variables: bool) -
     let Some(op) = c.op else {
         return Tri::Unknown;
     };
+    // A key or value the IaC loaders could not resolve before deployment (`{{…}}`) may be
+    // anything: the condition is undecided, never false (the answer lists it as a residual).
+    if super::matching::is_template_symbol(&c.key_lc)
+        || (op == CondOp::Null
+            && c.values
+                .iter()
+                .any(|v| super::matching::is_template_symbol(v)))
+    {
+        return Tri::Unknown;
+    }
     let kind = Kind::of(op);
     let subst_vars = variables && op.substitutes_variables();
     if !c
@@ -549,6 +559,10 @@ pub fn eval_condition(c: &Condition, ctx: &dyn ContextLookup, variables: bool) -
         // C1: the listed values are alternatives.
         let mut any = Tri::False;
         for p in &c.values {
+            if super::matching::is_template_symbol(p) {
+                any = any.or(Tri::Unknown);
+                continue;
+            }
             any = any.or(base_match(kind, p, r, subst_vars, ctx));
             if any == Tri::True {
                 break;
@@ -1006,6 +1020,55 @@ mod tests {
 
     fn unknown() -> MapContext {
         MapContext::unknown_by_default()
+    }
+
+    #[test]
+    fn template_symbols_are_undecided_never_false() {
+        let c = ctx1("aws:SourceVpce", "vpce-1");
+        // A symbolic value may be the request's: unknown, for the Not family too.
+        assert_eq!(
+            ev("StringEquals", "aws:SourceVpce", &["{{param:V}}"], &c),
+            U
+        );
+        assert_eq!(
+            ev("StringNotEquals", "aws:SourceVpce", &["{{param:V}}"], &c),
+            U
+        );
+        // Another listed value that matches still decides.
+        assert_eq!(
+            ev(
+                "StringEquals",
+                "aws:SourceVpce",
+                &["{{param:V}}", "vpce-1"],
+                &c
+            ),
+            T
+        );
+        assert_eq!(
+            ev(
+                "StringNotEquals",
+                "aws:SourceVpce",
+                &["{{param:V}}", "vpce-1"],
+                &c
+            ),
+            F
+        );
+        // An absent key fails StringEquals whatever the value (C2).
+        assert_eq!(
+            ev(
+                "StringEquals",
+                "aws:SourceVpce",
+                &["{{param:V}}"],
+                &absent()
+            ),
+            F
+        );
+        // A symbolic key or Null value.
+        assert_eq!(
+            ev("StringEquals", "aws:ResourceTag/{{param:K}}", &["x"], &c),
+            U
+        );
+        assert_eq!(ev("Null", "aws:SourceVpce", &["{{param:B}}"], &c), U);
     }
 
     // ----- Tri ----------------------------------------------------------------------------

@@ -6,7 +6,9 @@ use super::conditions::{eval_condition, substitute, ContextLookup, Substituted, 
 use super::context::RequestContext;
 use super::request::{Caller, PrincipalKind, Request, Target};
 use super::Engine;
-use crate::iam::pattern::{action_matches, resource_covers, resource_matches, resource_overlaps};
+use crate::iam::pattern::{
+    action_matches, glob_matches, resource_covers, resource_matches, resource_overlaps,
+};
 use crate::iam::*;
 use crate::rules::decide::{effect, flag, layer, strength, RequestFacts};
 
@@ -546,6 +548,23 @@ impl Engine {
         let vars = p.version.substitutes_variables();
         let mut residual = Vec::new();
         let mut tri = Tri::True;
+        if symbolic_action_only(st, &req.action.to_ascii_lowercase()) {
+            residual.push(format!(
+                "{} {} {} the request's action (a template value unknown before deployment)",
+                if st.action.negated {
+                    "NotAction"
+                } else {
+                    "Action"
+                },
+                st.action.items.join(", "),
+                if st.action.negated {
+                    "does not list"
+                } else {
+                    "names"
+                },
+            ));
+            tri = Tri::Unknown;
+        }
         if let Some(res) = &st.resource {
             let t = resource_tri(&res.items, res.negated, &req.target, deny, vars, ctx);
             if t == Tri::False {
@@ -573,7 +592,21 @@ impl Engine {
                 return None;
             }
             if t == Tri::Unknown {
-                residual.push("the principal matches (session name unknown)".into());
+                let syms: Vec<&str> = pr.items.iter().filter_map(template_symbol).collect();
+                if syms.is_empty() {
+                    residual.push("the principal matches (session name unknown)".into());
+                } else {
+                    residual.push(format!(
+                        "{} = {} (a template value unknown before deployment) {} the caller",
+                        if pr.negated {
+                            "NotPrincipal"
+                        } else {
+                            "Principal"
+                        },
+                        syms.join(", "),
+                        if pr.negated { "does not name" } else { "names" },
+                    ));
+                }
             }
             tri = tri.and(t);
             strength_code = s;
@@ -676,6 +709,14 @@ impl Engine {
         };
         let listed = |cand: u8| {
             pr.items.iter().fold(Tri::False, |acc, r| {
+                if let Some(sym) = template_symbol(r) {
+                    // A template value may name any one of the caller's candidates.
+                    return if self.symbolic_strengths(sym, req).contains(&cand) {
+                        acc.or(Tri::Unknown)
+                    } else {
+                        acc
+                    };
+                }
                 let (t, s) = self.one_principal(r, req);
                 if s == cand || s == strength::PUBLIC {
                     acc.or(t)
@@ -700,6 +741,14 @@ impl Engine {
     }
 
     fn one_principal(&self, r: &PrincipalRef, req: &Request) -> (Tri, u8) {
+        if let Some(sym) = template_symbol(r) {
+            // A value the IaC loaders could not resolve (`{{…}}`): it may name the caller, at
+            // the strongest strength its fixed parts allow (sound for grants, M12).
+            return match self.symbolic_strengths(sym, req).first() {
+                Some(&s) => (Tri::Unknown, s),
+                None => (Tri::False, strength::NONE),
+            };
+        }
         match (r, &req.caller) {
             (PrincipalRef::Any, _) => (Tri::True, strength::PUBLIC),
             (PrincipalRef::Account(a), Caller::Entity { pid, .. }) => {
@@ -759,6 +808,105 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// The strengths (strongest first) with which a principal value holding a template symbol
+    /// (`{{…}}`, standing for any text) may name the caller: its ARN, a session of it, its
+    /// account, a service, or everyone (the value may turn out to be `*`).
+    fn symbolic_strengths(&self, value: &str, req: &Request) -> Vec<u8> {
+        let glob = symbol_glob(value);
+        let mut out = Vec::new();
+        if glob_matches(&glob, "*") {
+            out.push(strength::PUBLIC);
+        }
+        match &req.caller {
+            Caller::Entity { pid, session } => {
+                let p = self.principal(*pid);
+                let root = format!("arn:aws:iam::{}:root", p.account);
+                match p.kind {
+                    PrincipalKind::User(_) => {
+                        if glob_matches(&glob, &p.arn) {
+                            out.push(strength::USER);
+                        }
+                    }
+                    PrincipalKind::Role(ri) => {
+                        let role = &self.env.roles[ri as usize];
+                        let prefix =
+                            format!("arn:aws:sts::{}:assumed-role/{}/", role.account, role.name);
+                        let session_may = match session {
+                            Some(s) => glob_matches(&glob, &format!("{prefix}{s}")),
+                            // Unknown session name: the fixed text before the first `*` must
+                            // agree with the session ARN's prefix (an over-approximation).
+                            None => {
+                                let lit = glob.split('*').next().unwrap_or("");
+                                lit.starts_with(&prefix) || prefix.starts_with(lit)
+                            }
+                        };
+                        if session_may {
+                            out.push(strength::SESSION);
+                        }
+                        if glob_matches(&glob, &p.arn) {
+                            out.push(strength::ENTITY);
+                        }
+                    }
+                    PrincipalKind::Root => {}
+                }
+                if glob_matches(&glob, &p.account) || glob_matches(&glob, &root) {
+                    out.push(strength::ACCOUNT);
+                }
+            }
+            Caller::Service(svc) => {
+                if glob_matches(&glob.to_ascii_lowercase(), &svc.to_ascii_lowercase()) {
+                    out.push(strength::SERVICE);
+                }
+            }
+            Caller::Anonymous => {}
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The text of a principal reference that holds a template symbol (`{{…}}`), if any.
+fn template_symbol(r: &PrincipalRef) -> Option<&str> {
+    match r {
+        PrincipalRef::Arn(x)
+        | PrincipalRef::Invalid(x)
+        | PrincipalRef::Service(x)
+        | PrincipalRef::Federated(x)
+        | PrincipalRef::CanonicalUser(x)
+        | PrincipalRef::UniqueId(x)
+        | PrincipalRef::Account(x)
+            if is_template_symbol(x) =>
+        {
+            Some(x.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// True when a policy value holds a value the IaC loaders could not resolve before deployment
+/// (`{{…}}`, see `crate::iac`).
+pub fn is_template_symbol(v: &str) -> bool {
+    v.find("{{").is_some_and(|i| v[i..].contains("}}"))
+}
+
+/// A symbolic value as a glob: every `{{…}}` becomes `*` (any text).
+fn symbol_glob(v: &str) -> String {
+    let mut out = String::new();
+    let mut rest = v;
+    while let Some(i) = rest.find("{{") {
+        let Some(j) = rest[i..].find("}}") else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        out.push('*');
+        rest = &rest[i + j + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Per-policy index of statements by the service prefix of their actions, so that a request
 /// only tests the statements that can name its action (M1: prefixes are literal).
 #[derive(Debug, Clone, Default)]
@@ -784,7 +932,7 @@ impl ActionIndex {
             }
             for pat in &st.action.items {
                 match pat.split_once(':') {
-                    Some((svc, _)) if !svc.contains(['*', '?']) => {
+                    Some((svc, _)) if !svc.contains(['*', '?', '{']) => {
                         let v = by_service
                             .entry(svc.to_ascii_lowercase().into_boxed_str())
                             .or_default();
@@ -973,9 +1121,24 @@ pub fn resource_may_match(st: &Statement, target: &Target) -> bool {
 }
 
 /// M1, M2: `Action` / `NotAction` against a lower-cased action.
+/// A template symbol (`{{…}}`) in the element may stand for the action: the statement is
+/// selected, and [`symbolic_action_only`] tells the match it is uncertain.
 pub fn action_in(st: &Statement, action_lc: &str) -> bool {
     let any = st.action.items.iter().any(|p| action_matches(p, action_lc));
+    if !any && symbolic_action_only(st, action_lc) {
+        return true;
+    }
     any != st.action.negated
+}
+
+/// True when only a template symbol in `Action` / `NotAction` may name the action (no written
+/// pattern does): whether the statement applies is then unknown.
+pub fn symbolic_action_only(st: &Statement, action_lc: &str) -> bool {
+    st.action
+        .items
+        .iter()
+        .any(|p| is_template_symbol(p) && action_matches(&symbol_glob(p), action_lc))
+        && !st.action.items.iter().any(|p| action_matches(p, action_lc))
 }
 
 /// M4, M5, M9: `Resource` / `NotResource` against the target.
@@ -1020,7 +1183,7 @@ fn resource_tri(
         }
         // A value the IaC loaders could not resolve before deployment (`{{...}}`): it may be
         // any resource, so the match is unknown, never a silent "no".
-        if pat.contains("{{") && pat.contains("}}") {
+        if is_template_symbol(&pat) {
             result = result.or(Tri::Unknown);
         }
     }
@@ -1063,4 +1226,53 @@ pub fn is_public_statement(st: &Statement) -> bool {
             && c.set != SetQualifier::ForAllValues
             && !c.values.iter().any(|v| v == "*")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_symbols_become_globs() {
+        assert!(is_template_symbol("{{ImportValue:x}}"));
+        assert!(is_template_symbol("arn:aws:iam::1:role/{{param:R}}"));
+        assert!(!is_template_symbol("{{unterminated"));
+        assert!(!is_template_symbol("arn:aws:s3:::b/${aws:username}"));
+        assert_eq!(symbol_glob("{{ImportValue:x}}"), "*");
+        assert_eq!(
+            symbol_glob("arn:aws:iam::{{a}}:role/{{b}}-x"),
+            "arn:aws:iam::*:role/*-x"
+        );
+    }
+
+    #[test]
+    fn symbolic_actions_select_the_statement_uncertainly() {
+        let st = |items: &[&str], negated: bool| Statement {
+            sid: None,
+            index: 0,
+            effect: Effect::Deny,
+            action: Negatable {
+                items: items.iter().map(|s| s.to_string()).collect(),
+                negated,
+            },
+            resource: None,
+            principal: None,
+            conditions: Vec::new(),
+        };
+        let sym = st(&["{{param:A}}"], false);
+        assert!(action_in(&sym, "s3:getobject"));
+        assert!(symbolic_action_only(&sym, "s3:getobject"));
+        // Fixed parts still decide: `s3:{{…}}` names no EC2 action.
+        let s3 = st(&["s3:{{param:A}}"], false);
+        assert!(!action_in(&s3, "ec2:runinstances"));
+        assert!(action_in(&s3, "s3:putobject"));
+        // A written pattern that matches makes it certain.
+        let both = st(&["{{param:A}}", "s3:GetObject"], false);
+        assert!(action_in(&both, "s3:getobject"));
+        assert!(!symbolic_action_only(&both, "s3:getobject"));
+        // NotAction with a symbol: may or may not list the action.
+        let not = st(&["{{param:A}}"], true);
+        assert!(action_in(&not, "s3:getobject"));
+        assert!(symbolic_action_only(&not, "s3:getobject"));
+    }
 }

@@ -42,6 +42,9 @@ pub struct Engine {
     scp_paths: FxHashMap<String, Vec<Vec<PolicyId>>>,
     rcp_paths: FxHashMap<String, Vec<Vec<PolicyId>>>,
     action_index: Vec<matching::ActionIndex>,
+    /// Some statement names an action by a value unknown before deployment (IaC `{{...}}`):
+    /// its match depends on the action in a way grouped decisions do not track.
+    symbolic_actions: bool,
     account_members: Vec<Pid>,
     by_account: FxHashMap<String, std::ops::Range<usize>>,
 }
@@ -141,11 +144,19 @@ impl Engine {
                 }
             }
         }
-        let action_index = env
+        let action_index: Vec<matching::ActionIndex> = env
             .policies
             .iter()
             .map(matching::ActionIndex::build)
             .collect();
+        let symbolic_actions = env.policies.iter().any(|p| {
+            p.statements.iter().any(|st| {
+                st.action
+                    .items
+                    .iter()
+                    .any(|a| matching::is_template_symbol(a))
+            })
+        });
         let mut account_members: Vec<Pid> = (0..principals.len() as u32).map(Pid).collect();
         account_members.sort_by(|a, b| {
             principals[a.0 as usize]
@@ -172,6 +183,7 @@ impl Engine {
             account_members,
             by_account,
             action_index,
+            symbolic_actions,
             env,
             catalog: Catalog::builtin(),
             principals,

@@ -174,7 +174,10 @@ impl Engine {
         for (k, a) in reps.iter().enumerate() {
             let a_lc = a.to_ascii_lowercase();
             // Owner-only actions (S1) differ from the others only by a flag set per class.
-            if kms_grants || is_special_action(&a_lc) && !is_owner_only(&a_lc) {
+            if kms_grants
+                || self.symbolic_actions
+                || is_special_action(&a_lc) && !is_owner_only(&a_lc)
+            {
                 out[k] = Some(self.decide_many(callers, a, target, ctx, None));
             } else {
                 normal.push(k);

@@ -203,6 +203,7 @@ pub fn load_template(
     let mut list = Vec::new();
     let keys: Vec<String> = rv.resources.keys().cloned().collect();
     let mut undecided_resources = Vec::new();
+    let mut settled = super::branches::Settled::default();
     for logical in keys {
         let raw = rv.resources[&logical].clone();
         let ty = raw["Type"].as_str().unwrap_or("").to_string();
@@ -211,7 +212,12 @@ pub fn load_template(
             match rv.condition(c, &path)? {
                 Some(false) => continue,
                 Some(true) => {}
-                None => undecided_resources.push(format!("{logical} ({c})")),
+                None => {
+                    undecided_resources.push(format!("{logical} ({c})"));
+                    layer
+                        .guards
+                        .insert(logical.clone(), vec![(c.to_string(), true)]);
+                }
             }
         }
         let mut props = raw.get("Properties").cloned().unwrap_or(json!({}));
@@ -222,8 +228,11 @@ pub fn load_template(
                 }
             }
         }
-        let props = rv
-            .resolve(&props, &format!("{path}.Properties"))?
+        rv.either = true;
+        let props = rv.resolve(&props, &format!("{path}.Properties"));
+        rv.either = false;
+        let props = props?
+            .and_then(|p| super::branches::settle(p, &mut settled))
             .unwrap_or(json!({}));
         list.push(Res {
             loc: rv.loc(&path),
@@ -235,7 +244,7 @@ pub fn load_template(
     if !undecided_resources.is_empty() {
         layer.warn(
             "Conditions",
-            format!("resource(s) whose condition cannot be decided are included as if created: {} (give --param for the parameters the conditions test)", undecided_resources.join(", ")),
+            format!("resource(s) whose condition cannot be decided may or may not be created: {}; the statements of their policies hold only under `template condition NAME` (conditional answers; give --param for the parameters the conditions test)", undecided_resources.join(", ")),
         );
     }
     apply(layer, &mut rv, &list, sam)?;
@@ -248,12 +257,23 @@ pub fn load_template(
             ),
         );
     }
-    if !rv.undecided.is_empty() {
+    if !settled.both.is_empty() {
         layer.warn(
             "Conditions",
             format!(
-                "condition(s) that cannot be decided took their `Fn::If` true branch: {} (give --param for the parameters they test)",
-                rv.undecided.iter().cloned().collect::<Vec<_>>().join(", ")
+                "condition(s) that cannot be decided: {}; policy statements that depend on them are kept for both outcomes, each holding only under `template condition NAME` (conditional answers; give --param for the parameters they test)",
+                settled.both.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+    let true_branch: std::collections::BTreeSet<String> =
+        rv.undecided.union(&settled.true_branch).cloned().collect();
+    if !true_branch.is_empty() {
+        layer.warn(
+            "Conditions",
+            format!(
+                "condition(s) that cannot be decided took their `Fn::If` true branch outside policy statements (names, ARNs, permissions boundaries, SAM policy names): {} (give --param for the parameters they test)",
+                true_branch.iter().cloned().collect::<Vec<_>>().join(", ")
             ),
         );
     }
@@ -324,8 +344,29 @@ fn inline_policies(layer: &mut Layer, r: &Res, owner_arn: &str) -> Vec<PolicyId>
 
 fn managed(layer: &mut Layer, r: &Res, key: &str) -> Vec<PolicyId> {
     let mut out = Vec::new();
-    for arn in list_of(r.get(key)) {
-        if let Some(p) = layer.managed_policy(&arn, &r.at(key), &r.logical) {
+    for entry in list_of(r.get(key)) {
+        // `ARN#iamdl-if:C=true`: attached only under an undecidable condition (branches).
+        let (arn, extra) = super::branches::split_guarded(&entry);
+        let owner = if extra.is_empty() {
+            r.logical.clone()
+        } else {
+            let shown: Vec<String> = extra
+                .iter()
+                .map(|(n, holds)| {
+                    if *holds {
+                        n.clone()
+                    } else {
+                        format!("not {n}")
+                    }
+                })
+                .collect();
+            let mut g = layer.guards.get(&r.logical).cloned().unwrap_or_default();
+            g.extend(extra);
+            let owner = format!("{} [if {}]", r.logical, shown.join(", "));
+            layer.guards.insert(owner.clone(), g);
+            owner
+        };
+        if let Some(p) = layer.managed_policy(arn, &r.at(key), &owner) {
             out.push(p);
         }
     }

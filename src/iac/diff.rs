@@ -9,9 +9,13 @@
 //!
 //! Access that names no resource of the environment (`cloudwatch:GetMetricStatistics` on `*`,
 //! `s3:GetObject` on another account's bucket) is found from the identity policies instead: every
-//! (action, resource pattern) an `Allow` statement of a user or role names in either environment
-//! is asked of every user and role of both with `engine.can` (an action pattern that expands to
-//! more than 64 catalog actions is asked as written). `NotAction` statements are not expanded.
+//! (action, resource pattern) a statement (`Allow`, or `Deny`: a removed deny regains access) of a
+//! user, role or group names in either environment is asked of every user and role of both with
+//! `engine.can` (an action pattern that expands to more than 64 catalog actions is asked as
+//! written, a whole service `svc:*` literally: which statements cover all of it; a `NotAction`
+//! statement is asked for every service it leaves, as `svc:*` or action by action, see
+//! [`not_action_probes`]); callers that
+//! may assume a role holding such access hold it through the role (`via`).
 
 use crate::engine::answer::Decision;
 use crate::engine::request::{Request, Target, UserContext};
@@ -74,9 +78,10 @@ pub fn access(
     out
 }
 
-/// (action, resource) pairs named by `Allow` statements of identity policies of users and roles.
+/// (action, resource) pairs named by the statements (`Allow` and `Deny`) of identity policies of
+/// users, roles and groups.
 pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
-    use crate::iam::{Effect, PolicyKind};
+    use crate::iam::PolicyKind;
     let env = &engine.env;
     let mut pids: Vec<crate::iam::PolicyId> = env
         .roles
@@ -97,13 +102,22 @@ pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
             continue;
         }
         for st in &pol.statements {
-            if st.effect != Effect::Allow || st.action.negated {
-                continue;
-            }
+            // Deny statements too: access regained when a deny is removed or narrowed is
+            // found by asking what the deny named.
             let resources: Vec<String> = match &st.resource {
                 Some(r) if !r.negated => r.items.clone(),
                 _ => vec!["*".to_string()],
             };
+            if st.action.negated {
+                // NotAction: every catalog action it does not list, by service: `svc:*` when
+                // it lists none of the service's actions, else each remaining action.
+                for a in not_action_probes(engine, &st.action.items) {
+                    for r in &resources {
+                        out.push((a.clone(), r.clone()));
+                    }
+                }
+                continue;
+            }
             for pat in &st.action.items {
                 let expanded: Vec<String> = engine
                     .catalog
@@ -129,7 +143,49 @@ pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
     out
 }
 
-/// Decides each probe for every user and role of the environment.
+/// The probes for an `Allow` statement with `NotAction: excluded`: for each service of the
+/// catalog, `svc:*` when no excluded pattern names one of its actions, else each action of the
+/// service that no excluded pattern names (none when all are named).
+pub fn not_action_probes(engine: &Engine, excluded: &[String]) -> Vec<String> {
+    use crate::iam::pattern::action_matches;
+    let mut by_service: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
+    for a in engine.catalog.all_actions() {
+        let name = a.full_name();
+        let lc = name.to_ascii_lowercase();
+        let svc = lc.split(':').next().unwrap_or("").to_string();
+        let e = by_service.entry(svc).or_default();
+        e.0 += 1;
+        if !excluded.iter().any(|p| action_matches(p, &lc)) {
+            e.1.push(name);
+        }
+    }
+    let mut out = Vec::new();
+    for (svc, (total, kept)) in by_service {
+        if kept.is_empty() {
+            continue;
+        }
+        if kept.len() == total {
+            out.push(format!("{svc}:*"));
+        } else {
+            out.extend(kept);
+        }
+    }
+    out
+}
+
+/// The name a diff gives a caller node: the principal's ARN, the service, or `anonymous`.
+fn node_name(engine: &Engine, n: &crate::engine::whocan::Node) -> String {
+    use crate::engine::whocan::Node;
+    match n {
+        Node::P(p) => engine.principal(*p).arn.clone(),
+        Node::Service(s) => s.clone(),
+        Node::Anonymous => "anonymous".to_string(),
+    }
+}
+
+/// Decides each probe for every user and role of the environment, then follows role chains:
+/// a caller that may assume a role holding the access holds it too, through that role (the
+/// weaker of the two decisions; `via` lists the roles assumed).
 pub fn probe_access(
     engine: &Engine,
     probes: &[(String, String)],
@@ -142,8 +198,12 @@ pub fn probe_access(
         .filter(|p| !matches!(engine.principal(*p).kind, PrincipalKind::Root))
         .collect();
     for (action, resource) in probes {
+        // A whole service (`svc:*`, `*`) is asked literally: which statements cover all of it
+        // (NotAction statements that leave it, `svc:*` grants). Statements naming single actions
+        // are asked by their own probes; expanding would decide every action of the service.
+        let whole_service = action == "*" || action.ends_with(":*");
         for pid in &pids {
-            let ans = engine.can(&Request {
+            let req = Request {
                 caller: Caller::Entity {
                     pid: *pid,
                     session: None,
@@ -152,7 +212,12 @@ pub fn probe_access(
                 target: Target::parse(resource),
                 context: ctx.clone(),
                 session_policies: None,
-            });
+            };
+            let ans = if whole_service {
+                engine.can_with(&req, None)
+            } else {
+                engine.can(&req)
+            };
             if ans.decision != Decision::Deny {
                 out.insert(
                     (
@@ -165,7 +230,64 @@ pub fn probe_access(
             }
         }
     }
+    follow_role_chains(engine, &mut out, ctx);
     out
+}
+
+/// Extends (principal, action, resource) → (decision, via) with every caller that may assume a
+/// role listed there, transitively (E7): the chain's decision is the weakest link.
+fn follow_role_chains(
+    engine: &Engine,
+    out: &mut BTreeMap<Key, (Decision, Vec<String>)>,
+    ctx: &UserContext,
+) {
+    let roles: BTreeMap<String, usize> = engine
+        .env
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.arn.clone(), i))
+        .collect();
+    if roles.is_empty() || out.is_empty() {
+        return;
+    }
+    let capable = engine.may_assume_by_identity();
+    // Who may assume each role (decided once, only for roles that hold some access).
+    let mut assumers: BTreeMap<usize, Vec<(String, Decision)>> = BTreeMap::new();
+    let mut queue: Vec<Key> = out.keys().cloned().collect();
+    while let Some(k) = queue.pop() {
+        let Some(&ri) = roles.get(&k.0) else {
+            continue;
+        };
+        let (d, via) = out[&k].clone();
+        let callers = assumers.entry(ri).or_insert_with(|| {
+            engine
+                .assumers_among(ri, ctx, &capable)
+                .into_iter()
+                .map(|(n, sure)| {
+                    let d = if sure {
+                        Decision::Allow
+                    } else {
+                        Decision::Conditional
+                    };
+                    (node_name(engine, &n), d)
+                })
+                .collect()
+        });
+        for (q, edge) in callers.iter() {
+            if *q == k.0 || via.contains(q) {
+                continue;
+            }
+            let chained = (*edge).max(d);
+            let key = (q.clone(), k.1.clone(), k.2.clone());
+            if out.get(&key).is_none_or(|(old, _)| chained < *old) {
+                let mut v = vec![k.0.clone()];
+                v.extend(via.iter().cloned());
+                out.insert(key.clone(), (chained, v));
+                queue.push(key);
+            }
+        }
+    }
 }
 
 /// The resources of an environment, sorted.
@@ -185,14 +307,20 @@ fn reasons(engine: &Engine, k: &Key, via: &[String], ctx: &UserContext) -> Vec<S
     if k.2.starts_with("arn:aws:s3:::") && !k.2.contains('/') {
         targets.push(Target::Set(format!("{}/*", k.2)));
     }
+    let whole_service = k.1 == "*" || k.1.ends_with(":*");
     for t in targets {
-        let ans = engine.can(&Request {
+        let req = Request {
             caller: caller.clone(),
             action: k.1.clone(),
             target: t,
             context: ctx.clone(),
             session_policies: None,
-        });
+        };
+        let ans = if whole_service {
+            engine.can_with(&req, None)
+        } else {
+            engine.can(&req)
+        };
         if ans.decision != Decision::Deny && !ans.reasons.is_empty() {
             let mut out: Vec<String> = ans
                 .reasons

@@ -41,6 +41,10 @@ pub struct Resolver<'a> {
     /// `ServerlessRestApi`, `ApiGatewayRestApi`) may be referred to; `Ref`/`Fn::GetAtt` of a
     /// logical id the template does not declare then stays symbolic instead of failing.
     pub lenient: bool,
+    /// When set, an `Fn::If` whose condition cannot be decided and that is not the argument
+    /// of another function gives both branches as a [`super::branches::EITHER`] marker (set
+    /// while resolving resource properties; see [`super::branches`]).
+    pub either: bool,
     /// Generated resources known by name: logical id → (`Ref` value, `Arn`).
     pub generated_ids: FxHashMap<String, (String, String)>,
     /// Logical ids referred to but not declared (lenient mode), for one warning.
@@ -89,6 +93,7 @@ impl<'a> Resolver<'a> {
             guard: Vec::new(),
             undecided: BTreeSet::new(),
             lenient: false,
+            either: false,
             generated_ids: FxHashMap::default(),
             unknown_refs: BTreeSet::new(),
         }
@@ -156,11 +161,31 @@ impl<'a> Resolver<'a> {
     /// Resolves `v` to text (symbolic when not a scalar).
     pub fn resolve_text(&mut self, v: &Value, path: &str) -> Result<Option<String>, Diagnostic> {
         Ok(self
-            .resolve(v, path)?
+            .resolve_plain(v, path)?
             .map(|r| text_of(&r).unwrap_or_else(|| symbolic(&format!("non-scalar at {path}")))))
     }
 
+    /// Resolves `v` where a value is computed with (no [`super::branches::EITHER`] marker: an
+    /// undecidable `Fn::If` takes its true branch and is recorded in `undecided`).
+    pub fn resolve_plain(&mut self, v: &Value, path: &str) -> Resolved {
+        let saved = std::mem::replace(&mut self.either, false);
+        let r = self.resolve(v, path);
+        self.either = saved;
+        r
+    }
+
     fn function(&mut self, k: &str, arg: &Value, path: &str) -> Resolved {
+        if k == "Fn::If" {
+            return self.function_inner(k, arg, path);
+        }
+        // The arguments of other functions are computed with: no markers inside.
+        let saved = std::mem::replace(&mut self.either, false);
+        let r = self.function_inner(k, arg, path);
+        self.either = saved;
+        r
+    }
+
+    fn function_inner(&mut self, k: &str, arg: &Value, path: &str) -> Resolved {
         match k {
             "Ref" => {
                 let target = self.resolve_text(arg, path)?.unwrap_or_default();
@@ -291,6 +316,14 @@ impl<'a> Resolver<'a> {
                 match self.condition(&name, path)? {
                     Some(true) => self.resolve(&a[1], &format!("{path}[1]")),
                     Some(false) => self.resolve(&a[2], &format!("{path}[2]")),
+                    None if self.either => {
+                        let t = self.resolve(&a[1], &format!("{path}[1]"))?;
+                        let f = self.resolve(&a[2], &format!("{path}[2]"))?;
+                        if t == f {
+                            return Ok(t);
+                        }
+                        Ok(Some(super::branches::either(&name, t, f)))
+                    }
                     None => {
                         self.undecided.insert(name);
                         self.resolve(&a[1], &format!("{path}[1]"))
@@ -717,6 +750,13 @@ impl<'a> Resolver<'a> {
 
     /// Evaluates a condition expression.
     pub fn eval_cond(&mut self, v: &Value, path: &str) -> Result<Option<bool>, Diagnostic> {
+        let saved = std::mem::replace(&mut self.either, false);
+        let r = self.eval_cond_inner(v, path);
+        self.either = saved;
+        r
+    }
+
+    fn eval_cond_inner(&mut self, v: &Value, path: &str) -> Result<Option<bool>, Diagnostic> {
         let Some((k, arg)) = v
             .as_object()
             .filter(|m| m.len() == 1)

@@ -10,10 +10,13 @@
 //!
 //! Values that cannot be known before deployment (a parameter without a value, `Fn::ImportValue`,
 //! an attribute iamdl does not model) stay symbolic: they are written `{{…}}` inside the value
-//! (`arn:aws:s3:::{{param:BucketName}}/*`), match nothing but themselves, and every policy that
-//! uses one is named in a warning with its logical id. Physical names CloudFormation would
+//! (`arn:aws:s3:::{{param:BucketName}}/*`); the engine lets such a value match whatever its fixed
+//! parts allow, as an unknown (conditional, with the residual listed), and every policy that
+//! uses one is named in a warning with its logical id. Template conditions that cannot be
+//! decided keep both outcomes in policy statements ([`branches`]). Physical names CloudFormation would
 //! generate are taken as `STACK-LogicalId` (with `--param AWS::StackName=…`, default `stack`).
 
+pub mod branches;
 pub mod cfn;
 pub mod diff;
 pub mod intrinsics;
@@ -307,6 +310,9 @@ pub struct Layer<'e> {
     pub errors: Vec<Diagnostic>,
     /// True for inputs whose framework generates resources templates may refer to (Serverless).
     pub generated_resources: bool,
+    /// Resources (by logical id) that exist only under template conditions that cannot be
+    /// decided: every statement of every policy they add is guarded ([`branches`]).
+    pub guards: FxHashMap<String, branches::Outcome>,
     /// Statements added to resource policies, by resource ARN: (kind, statements, origin).
     pending_resource_statements: Vec<(String, ResourceKind, Vec<Value>, String, String)>,
 }
@@ -334,6 +340,7 @@ impl<'e> Layer<'e> {
             warnings: Vec::new(),
             errors: Vec::new(),
             generated_resources: false,
+            guards: FxHashMap::default(),
             pending_resource_statements: Vec::new(),
         }
     }
@@ -368,6 +375,14 @@ impl<'e> Layer<'e> {
         kind: PolicyKind,
         owner: &str,
     ) -> Option<PolicyId> {
+        let guarded;
+        let doc = match self.guards.get(owner) {
+            Some(g) => {
+                guarded = branches::guard_document(doc.clone(), g);
+                &guarded
+            }
+            None => doc,
+        };
         let raw = match doc {
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -385,7 +400,7 @@ impl<'e> Layer<'e> {
             self.warn(
                 location,
                 format!(
-                    "`{owner}`: {name} uses value(s) unknown before deployment: {}; they stay symbolic: a resource they name may be any resource, so answers that depend on them are conditional (give --param NAME=VALUE where they are parameters)",
+                    "`{owner}`: {name} uses value(s) unknown before deployment: {}; they stay symbolic: a resource, principal, action or condition value they stand for may be anything, so answers that depend on them are conditional (give --param NAME=VALUE where they are parameters)",
                     syms.join(", ")
                 ),
             );
@@ -416,20 +431,41 @@ impl<'e> Layer<'e> {
             .rev()
             .find(|p| p.arn.as_deref() == Some(arn))
         {
+            if let Some(g) = self.guards.get(owner) {
+                // Attached by a resource that may not exist: a guarded copy of its own.
+                let mut copy = p.clone();
+                copy.arn = None;
+                copy.name = format!("{arn} (as attached by {owner})");
+                for st in &mut copy.statements {
+                    for (name, holds) in g {
+                        st.conditions.push(Condition::new(
+                            "StringEquals",
+                            &format!("{}{name}", crate::iam::condition::TEMPLATE_CONDITION_KEY),
+                            vec![holds.to_string()],
+                        ));
+                    }
+                }
+                return Some(self.env.add_policy(copy));
+            }
             return Some(p.id);
         }
         let aws_name = arn
             .strip_prefix(&format!("arn:{}:iam::aws:policy/", self.partition))
             .or_else(|| arn.strip_prefix("arn:aws:iam::aws:policy/"));
         if let Some(doc) = aws_name.and_then(builtin_aws_managed) {
-            return self.add_policy(
+            // The shared copy is never guarded (owner ""); a guarded owner gets its own below.
+            let pid = self.add_policy(
                 &doc,
                 &format!("bundled AWS-managed policy {arn}"),
                 arn.to_string(),
                 Some(arn.to_string()),
                 PolicyKind::AwsManaged,
-                owner,
-            );
+                "",
+            )?;
+            if self.guards.contains_key(owner) {
+                return self.managed_policy(arn, location, owner);
+            }
+            return Some(pid);
         }
         self.warn(
             location,
@@ -543,6 +579,10 @@ impl<'e> Layer<'e> {
         location: &str,
         owner: &str,
     ) {
+        let statement = match self.guards.get(owner) {
+            Some(g) => branches::guard_statement(statement, g),
+            None => statement,
+        };
         if let Some(e) = self
             .pending_resource_statements
             .iter_mut()

@@ -164,6 +164,14 @@ impl Condition {
     /// The condition as policy text, e.g. `StringEquals aws:SourceAccount ["111111111111"]`,
     /// used as a residual in conditional answers.
     pub fn render(&self) -> String {
+        // The pseudo-condition the IaC loaders put on statements that exist only when a
+        // template condition holds (or does not) and that condition cannot be decided.
+        if let Some(name) = self.key.strip_prefix(TEMPLATE_CONDITION_KEY) {
+            return match self.values.first().map(String::as_str) {
+                Some("false") => format!("template condition {name} is false"),
+                _ => format!("template condition {name}"),
+            };
+        }
         let vals = if self.values.len() == 1 {
             format!("{:?}", self.values[0])
         } else {
@@ -172,6 +180,12 @@ impl Condition {
         format!("{} {} {}", self.operator, self.key, vals)
     }
 }
+
+/// Prefix of the condition key (`iamdl:TemplateCondition/NAME`, `StringEquals` `"true"` or
+/// `"false"`) that marks a statement which exists only when the CloudFormation condition NAME
+/// holds (or does not). No request carries the key, so the statement matches conditionally
+/// unless `--context iamdl:TemplateCondition/NAME=true|false` decides it.
+pub const TEMPLATE_CONDITION_KEY: &str = "iamdl:TemplateCondition/";
 
 #[cfg(test)]
 mod tests {
