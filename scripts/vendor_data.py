@@ -17,8 +17,9 @@ what iamdl needs at run time:
 
 Access codes: R = Read, W = Write, L = List, T = Tagging, P = Permissions management.
 A trailing `*` on a resource type name marks it as required; an empty list means
-the action only accepts "Resource": "*". Descriptions, per-resource condition keys
-and dependent actions are dropped.
+the action only accepts "Resource": "*". A fourth element, present only when the
+source lists any, holds the dependent actions ("<service>:<Name>", other actions the
+call also needs). Descriptions and per-resource condition keys are dropped.
 
 It also copies aws-managed-policies.json.gz unchanged to data/.
 
@@ -73,7 +74,11 @@ def derive(catalog):
             for r in act["resources"]:
                 if r.rstrip("*") not in svc["resource_types"]:
                     sys.exit(f"{prefix}:{name}: unknown resource type {r!r}")
-            actions[name] = [code, list(act["resources"]), list(act["condition_keys"])]
+            row = [code, list(act["resources"]), list(act["condition_keys"])]
+            dependent = list(act.get("dependent_actions") or [])
+            if dependent:
+                row.append(dependent)
+            actions[name] = row
         rtypes = {name: rt["arn"] for name, rt in svc["resource_types"].items()}
         keys = {key: ck["type"] for key, ck in svc["condition_keys"].items()}
         services[prefix] = {

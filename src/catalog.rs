@@ -117,6 +117,8 @@ pub struct ActionInfo {
     pub resource_types: Vec<(String, bool)>,
     /// Condition keys that apply to the action, in AWS's case.
     pub condition_keys: Vec<String>,
+    /// Other actions the call also needs (`service:Name`), as the catalog lists them.
+    pub dependent_actions: Vec<String>,
 }
 
 impl ActionInfo {
@@ -288,11 +290,20 @@ struct RawSource {
     license: String,
 }
 
+/// One action: access code, resource types, condition keys and, when the source lists any,
+/// the dependent actions (other actions the call also needs).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawAction {
+    Four(char, Vec<String>, Vec<String>, Vec<String>),
+    Three(char, Vec<String>, Vec<String>),
+}
+
 #[derive(Deserialize)]
 struct RawService {
     #[serde(default)]
     rcp_supported: bool,
-    actions: BTreeMap<String, (char, Vec<String>, Vec<String>)>,
+    actions: BTreeMap<String, RawAction>,
     resource_types: BTreeMap<String, String>,
     condition_keys: BTreeMap<String, String>,
 }
@@ -336,7 +347,11 @@ impl Catalog {
             let prefix = prefix.to_ascii_lowercase();
             let si = services.len();
             let start = actions.len();
-            for (name, (code, rtypes, keys)) in svc.actions {
+            for (name, raw) in svc.actions {
+                let (code, rtypes, keys, dependent_actions) = match raw {
+                    RawAction::Four(c, r, k, d) => (c, r, k, d),
+                    RawAction::Three(c, r, k) => (c, r, k, Vec::new()),
+                };
                 let access = AccessLevel::from_code(code).ok_or_else(|| {
                     serde_json::Error::custom(format!("{prefix}:{name}: access level {code:?}"))
                 })?;
@@ -361,6 +376,7 @@ impl Catalog {
                     access,
                     resource_types,
                     condition_keys: keys,
+                    dependent_actions,
                 });
             }
             let resource_types = svc

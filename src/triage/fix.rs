@@ -329,11 +329,19 @@ pub fn propose(engine: &Engine, check: &Check, answer: &Answer) -> Vec<Fix> {
                 if levels.is_empty() {
                     continue;
                 }
+                // Scoped to the resource and, by aws:PrincipalArn, to the caller, so that no
+                // other account or principal below that level gains anything.
+                let mut st = StatementJson::allow(&action, Some(&resource));
+                if let Caller::Entity { pid, .. } = &check.req.caller {
+                    st.condition = Some(serde_json::json!({
+                        "ArnEquals": {"aws:PrincipalArn": engine.principal(*pid).arn}
+                    }));
+                }
                 out.push(Fix {
                     layer: "scp".into(),
                     target: levels.join(", "),
-                    how: format!("no SCP allows {action} at {}: add this statement to the allow-list SCP attached there (or attach a new SCP with it); every account below that level gets the same allowance", levels.join(", ")),
-                    statement: Some(StatementJson::allow(&action, Some("*"))),
+                    how: format!("no SCP allows {action} at {}: add this statement to the allow-list SCP attached there (or attach a new SCP with it); it is scoped to this resource and caller (SCP Allow statements with Resource ARNs and conditions need the full SCP policy grammar AWS introduced in 2025; with the older grammar only `Resource: \"*\"` without conditions is possible, and every principal of every account below that level gains the action)", levels.join(", ")),
+                    statement: Some(st),
                     cli: None,
                     cloudformation: None,
                     request_context: vec![],
