@@ -548,7 +548,7 @@ impl Engine {
         let vars = p.version.substitutes_variables();
         let mut residual = Vec::new();
         let mut tri = Tri::True;
-        if symbolic_action_only(st, &req.action.to_ascii_lowercase()) {
+        if self.symbolic_actions && symbolic_action_only(st, &req.action.to_ascii_lowercase()) {
             residual.push(format!(
                 "{} {} {} the request's action (a template value unknown before deployment)",
                 if st.action.negated {
@@ -888,7 +888,13 @@ fn template_symbol(r: &PrincipalRef) -> Option<&str> {
 /// True when a policy value holds a value the IaC loaders could not resolve before deployment
 /// (`{{…}}`, see `crate::iac`).
 pub fn is_template_symbol(v: &str) -> bool {
-    v.find("{{").is_some_and(|i| v[i..].contains("}}"))
+    // Byte scan: this runs for every action, resource and condition value matched, and a
+    // substring searcher's set-up costs more than the scan of a short string.
+    let b = v.as_bytes();
+    match b.windows(2).position(|w| w == b"{{") {
+        Some(i) => b[i + 2..].windows(2).any(|w| w == b"}}"),
+        None => false,
+    }
 }
 
 /// A symbolic value as a glob: every `{{…}}` becomes `*` (any text).

@@ -44,7 +44,7 @@ pub struct Engine {
     action_index: Vec<matching::ActionIndex>,
     /// Some statement names an action by a value unknown before deployment (IaC `{{...}}`):
     /// its match depends on the action in a way grouped decisions do not track.
-    symbolic_actions: bool,
+    pub(crate) symbolic_actions: bool,
     account_members: Vec<Pid>,
     by_account: FxHashMap<String, std::ops::Range<usize>>,
 }

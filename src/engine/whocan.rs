@@ -978,14 +978,21 @@ impl Engine {
         target: &Target,
     ) -> Vec<Vec<usize>> {
         // Relevant statements: action index candidates for the service whose resource may
-        // match the target (conservatively: any variable makes it relevant).
-        let mut relevant: Vec<(crate::iam::PolicyId, u32)> = Vec::new();
+        // match the target (conservatively: any variable makes it relevant). Only their
+        // action elements matter here, and many statements share one (managed policies,
+        // copies of the same grant), so each distinct action element is tested once.
+        let mut elements: FxHashMap<(&[String], bool), u32> = FxHashMap::default();
+        let mut distinct: Vec<&crate::iam::Statement> = Vec::new();
         for (pi, p) in self.env.policies.iter().enumerate() {
             let pid = crate::iam::PolicyId(pi as u32);
             for &i in self.action_index(pid).candidates(svc) {
                 let st = &p.statements[i as usize];
                 if super::matching::resource_may_match(st, target) {
-                    relevant.push((pid, i));
+                    let key = (st.action.items.as_slice(), st.action.negated);
+                    if !elements.contains_key(&key) {
+                        elements.insert(key, distinct.len() as u32);
+                        distinct.push(st);
+                    }
                 }
             }
         }
@@ -993,13 +1000,17 @@ impl Engine {
         let mut by_sig: FxHashMap<Vec<u32>, Vec<usize>> = FxHashMap::default();
         let mut order: Vec<Vec<u32>> = Vec::new();
         for (k, a) in lowered.iter().enumerate() {
-            let mut sig: Vec<u32> = relevant
+            // A statement that names the action only through a value unknown before
+            // deployment matches it uncertainly: that must split classes too.
+            let mut sig: Vec<u32> = distinct
                 .iter()
                 .enumerate()
-                .filter(|(_, (pid, i))| {
-                    super::matching::action_in(&self.env.policy(*pid).statements[*i as usize], a)
+                .filter(|(_, st)| super::matching::action_in(st, a))
+                .map(|(j, st)| {
+                    let symbolic = self.symbolic_actions
+                        && super::matching::symbolic_action_only(st, a);
+                    (j as u32) | if symbolic { 1 << 31 } else { 0 }
                 })
-                .map(|(j, _)| j as u32)
                 .collect();
             if super::matching::is_special_action(a) {
                 sig.push(u32::MAX - k as u32);
