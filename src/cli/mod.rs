@@ -302,7 +302,11 @@ pub fn load_env(args: &EnvArgs) -> Result<Engine, i32> {
             .join(" + "),
     );
     let t0 = std::time::Instant::now();
-    let loaded = iac::load_paths(&paths, args);
+    // The embedded IAM action catalog is decompressed and parsed while the files load.
+    let (loaded, _) = rayon::join(
+        || iac::load_paths(&paths, args),
+        crate::catalog::Catalog::builtin,
+    );
     crate::engine::whocan::timing("load", t0);
     match loaded {
         Ok(env) => {

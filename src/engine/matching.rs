@@ -1002,6 +1002,9 @@ pub struct ActionCache {
     /// When set, only statements whose resource element may match this target are returned
     /// (the others cannot match any request for it: [`resource_may_match`]).
     target: Option<Target>,
+    /// For `any_of`: whether an `Action` (index 0) / `NotAction` (index 1) element names one
+    /// of the actions, per distinct element (many statements share one).
+    elements: std::cell::RefCell<[rustc_hash::FxHashMap<Vec<String>, bool>; 2]>,
 }
 
 impl ActionCache {
@@ -1049,7 +1052,18 @@ impl ActionCache {
             .filter(|&i| {
                 let st = &p.statements[i as usize];
                 let named = match &self.any_of {
-                    Some(all) => all.iter().any(|a| action_in(st, a)),
+                    Some(all) => {
+                        let mut memo = self.elements.borrow_mut();
+                        let m = &mut memo[st.action.negated as usize];
+                        match m.get(st.action.items.as_slice()) {
+                            Some(&hit) => hit,
+                            None => {
+                                let hit = all.iter().any(|a| action_in(st, a));
+                                m.insert(st.action.items.clone(), hit);
+                                hit
+                            }
+                        }
+                    }
                     None => action_in(st, action_lc),
                 };
                 named

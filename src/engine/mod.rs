@@ -144,9 +144,10 @@ impl Engine {
                 }
             }
         }
+        use rayon::prelude::*;
         let action_index: Vec<matching::ActionIndex> = env
             .policies
-            .iter()
+            .par_iter()
             .map(matching::ActionIndex::build)
             .collect();
         let symbolic_actions = env.policies.iter().any(|p| {

@@ -359,30 +359,39 @@ impl Engine {
         let mut batch: Vec<RequestFacts> = Vec::new();
         let mut table: Vec<Vec<u32>> = Vec::with_capacity(group_sigs.len());
         for (flags, scp, rcp, keys) in &group_sigs {
+            // Classes that keep the same subset of the group's hits share one fact set.
+            let mut by_subset: FxHashMap<Vec<bool>, u32> = FxHashMap::default();
             let mut row = Vec::with_capacity(names.len());
             for (j, action_j) in lowered.iter().enumerate() {
-                let mut hits: Vec<(u8, u8, u8, u8, bool)> = keys
-                    .iter()
-                    .filter(|k| names_class(k.0, k.1, j))
-                    .map(|k| (k.2, k.3, k.4, k.5, k.6))
-                    .collect();
-                hits.sort_unstable();
-                hits.dedup();
+                let subset: Vec<bool> = keys.iter().map(|k| names_class(k.0, k.1, j)).collect();
                 // S1: a cross-account request for an owner-only action.
                 let cross = flags & (1 << flag::AWS_PRINCIPAL) != 0
                     && flags & (1 << flag::SAME_ACCOUNT) == 0;
-                let owner_only = if cross && is_owner_only(action_j) {
-                    1 << flag::OWNER_ONLY
-                } else {
-                    0
-                };
+                let owner_only = cross && is_owner_only(action_j);
+                if !owner_only {
+                    if let Some(&id) = by_subset.get(&subset) {
+                        row.push(id);
+                        continue;
+                    }
+                }
+                let mut hits: Vec<(u8, u8, u8, u8, bool)> = keys
+                    .iter()
+                    .zip(&subset)
+                    .filter(|(_, &member)| member)
+                    .map(|(k, _)| (k.2, k.3, k.4, k.5, k.6))
+                    .collect();
+                hits.sort_unstable();
+                hits.dedup();
                 let facts = RequestFacts {
-                    flags: *flags | owner_only,
+                    flags: *flags | if owner_only { 1 << flag::OWNER_ONLY } else { 0 },
                     scp_levels: *scp,
                     rcp_levels: *rcp,
                     hits,
                 };
                 let id = intern(&mut uniq, &mut batch, facts);
+                if !owner_only {
+                    by_subset.insert(subset, id);
+                }
                 row.push(id);
             }
             table.push(row);
@@ -989,8 +998,8 @@ impl Engine {
                 let st = &p.statements[i as usize];
                 if super::matching::resource_may_match(st, target) {
                     let key = (st.action.items.as_slice(), st.action.negated);
-                    if !elements.contains_key(&key) {
-                        elements.insert(key, distinct.len() as u32);
+                    if let std::collections::hash_map::Entry::Vacant(e) = elements.entry(key) {
+                        e.insert(distinct.len() as u32);
                         distinct.push(st);
                     }
                 }
@@ -1007,8 +1016,8 @@ impl Engine {
                 .enumerate()
                 .filter(|(_, st)| super::matching::action_in(st, a))
                 .map(|(j, st)| {
-                    let symbolic = self.symbolic_actions
-                        && super::matching::symbolic_action_only(st, a);
+                    let symbolic =
+                        self.symbolic_actions && super::matching::symbolic_action_only(st, a);
                     (j as u32) | if symbolic { 1 << 31 } else { 0 }
                 })
                 .collect();
