@@ -498,15 +498,56 @@ impl Engine {
         let t1 = std::time::Instant::now();
         let principals = self.with_chains(access, ctx);
         timing("who-can chains", t1);
+        let mut notes = self.global_notes();
+        notes.extend(self.unknown_resource_note(target.text()));
         WhoCanAnswer {
             action: action.to_string(),
             resource: target.text().to_string(),
             principals,
-            notes: self.global_notes(),
+            notes,
         }
     }
 
-    /// Notes that apply to every answer of this environment.
+    /// A note when `resource` (a concrete ARN) is not in the environment's inventory: the
+    /// answer then rests on the identity side only, and a typo would answer "nobody" quietly.
+    pub fn unknown_resource_note(&self, resource: &str) -> Option<String> {
+        let probe = Request {
+            caller: Caller::Anonymous,
+            action: String::new(),
+            target: Target::Exact(resource.to_string()),
+            context: UserContext::default(),
+            session_policies: None,
+        };
+        if resource == "*" || resource.contains(['*', '?']) {
+            return None;
+        }
+        if self.resource_info(&probe).resource.is_some() {
+            return None;
+        }
+        let arn = crate::iam::Arn::parse(resource)?;
+        // Services whose resources the snapshot layout inventories.
+        const INVENTORIED: &[&str] =
+            &["s3", "lambda", "kms", "sqs", "sns", "secretsmanager", "iam"];
+        if !INVENTORIED.contains(&arn.service.as_str()) {
+            return None;
+        }
+        let best = self
+            .env
+            .resources
+            .iter()
+            .filter(|r| r.arn.contains(&format!(":{}:", arn.service)))
+            .map(|r| (super::edit_distance(resource, &r.arn), &r.arn))
+            .min_by_key(|(d, _)| *d);
+        let hint = match best {
+            Some((d, a)) if d <= 3.max(resource.len() / 10) => format!(" (did you mean `{a}`?)"),
+            _ => String::new(),
+        };
+        Some(format!(
+            "{resource} is not in the environment's inventory{hint}: its resource-based policy is unknown, so only identity-side access is shown"
+        ))
+    }
+
+    /// Notes that apply to every answer on this environment (skipped documents).
     pub fn global_notes(&self) -> Vec<String> {
         let mut n = Vec::new();
         if !self.env.skipped.is_empty() {
@@ -845,7 +886,9 @@ impl Engine {
         for (names, d) in decided {
             acc.add(names, d);
         }
-        self.finish_access(acc, "*", resource, ctx)
+        let mut answer = self.finish_access(acc, "*", resource, ctx);
+        answer.notes.extend(self.unknown_resource_note(resource));
+        answer
     }
 
     /// Who can perform any action matching an action pattern (`s3:*`, `iam:Put*`) on the
