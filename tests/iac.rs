@@ -929,3 +929,37 @@ fn diff_reports_access_regained_by_removing_a_deny() {
     assert_eq!(cleaner[0]["action"], "s3:DeleteObject");
     assert_eq!(cleaner[0]["other"], "deny");
 }
+
+const BOUNDARY: &str = "tests/iac/boundary/template.yaml";
+
+/// A permissions boundary under an undecidable template condition caps only under that
+/// outcome: an action outside the boundary is conditional (allowed without the boundary),
+/// never a certain deny; `--param` decides it exactly.
+#[test]
+fn boundary_under_an_undecidable_condition_is_conditional() {
+    let obj = "arn:aws:s3:::data/a";
+    let ask = |params: &[&str], action: &str| {
+        let mut a = vec!["can", "--env", BOUNDARY];
+        a.extend_from_slice(params);
+        a.extend_from_slice(&["role/worker", action, obj]);
+        json(&a)
+    };
+    let put = ask(&[], "s3:PutObject");
+    assert_eq!(put["decision"], "conditional", "{put}");
+    assert!(conditions_text(&put).contains("Capped"), "{put}");
+    // Inside the boundary: allowed under both outcomes (reported conditional, as each
+    // outcome's cap is guarded by its condition).
+    assert_ne!(ask(&[], "s3:GetObject")["decision"], "deny");
+    // Decided: with the boundary PutObject is denied by it, without it allowed.
+    let capped = ask(&["--param", "UseBoundary=yes"], "s3:PutObject");
+    assert_eq!(capped["decision"], "deny", "{capped}");
+    assert_eq!(capped["blame"][0]["layer"], "boundary", "{capped}");
+    assert_eq!(
+        ask(&["--param", "UseBoundary=no"], "s3:PutObject")["decision"],
+        "allow"
+    );
+    assert_eq!(
+        ask(&["--param", "UseBoundary=yes"], "s3:GetObject")["decision"],
+        "allow"
+    );
+}

@@ -15,8 +15,11 @@
 //!   !Ref AWS::NoValue]`, a statement list entry) keeps both branches, their statements guarded;
 //! - in `ManagedPolicyArns`, the ARNs of both branches are kept, each marked with its guard
 //!   ([`GUARD_SEP`]): the policy is attached as a guarded copy ([`super::Layer::managed_policy`]);
-//! - anywhere else (names, ARNs, a permissions boundary, SAM `Policies` names) the true branch
-//!   is taken, as before, and the condition is reported in a warning.
+//! - a `PermissionsBoundary` under one undecidable condition becomes one boundary whose
+//!   statements are those of each alternative guarded by its outcome, plus an `Allow *` guarded
+//!   by the outcome without a boundary (`AWS::NoValue`): the cap holds only under its outcome;
+//! - anywhere else (names, ARNs, SAM `Policies` names, nested boundary conditions) the true
+//!   branch is taken, as before, and the condition is reported in a warning.
 //!
 //! A resource whose own `Condition` cannot be decided may or may not exist: every statement of
 //! every policy it adds is guarded by the condition ([`guard_document`], applied by
@@ -181,6 +184,12 @@ pub fn settle(v: Value, out: &mut Settled) -> Option<Value> {
             let mut res = Map::new();
             for (k, x) in m {
                 if k == "ManagedPolicyArns" {
+                    res.insert(k, Value::Array(settle_arn_list(&x, out)));
+                    continue;
+                }
+                // A boundary that depends on an undecidable condition: both alternatives as a
+                // list of guarded ARNs (an `AWS::NoValue` branch gives none: no boundary).
+                if k == "PermissionsBoundary" && as_either(&x).is_some() {
                     res.insert(k, Value::Array(settle_arn_list(&x, out)));
                     continue;
                 }

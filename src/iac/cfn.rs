@@ -374,8 +374,85 @@ fn managed(layer: &mut Layer, r: &Res, key: &str) -> Vec<PolicyId> {
 }
 
 fn boundary(layer: &mut Layer, r: &Res) -> Option<PolicyId> {
-    let arn = r.text("PermissionsBoundary")?;
-    layer.managed_policy(&arn, &r.at("PermissionsBoundary"), &r.logical)
+    boundary_of(layer, r)
+}
+
+/// The permissions boundary of a role or user resource. Under an undecidable condition
+/// ([`super::branches`]) the property holds guarded alternatives: the boundary is then one
+/// policy with each alternative's statements guarded by its outcome and, for an outcome
+/// without a boundary, an `Allow *` on `*` guarded by it (no cap under that outcome).
+pub(super) fn boundary_of(layer: &mut Layer, r: &Res) -> Option<PolicyId> {
+    let at = r.at("PermissionsBoundary");
+    let Some(Value::Array(entries)) = r.get("PermissionsBoundary") else {
+        let arn = r.text("PermissionsBoundary")?;
+        return layer.managed_policy(&arn, &at, &r.logical);
+    };
+    let entries: Vec<String> = entries
+        .iter()
+        .filter_map(|e| e.as_str().map(str::to_string))
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    let mut covered: Vec<bool> = Vec::new();
+    let mut statements = Vec::new();
+    for entry in &entries {
+        let (arn, extra) = super::branches::split_guarded(entry);
+        for (n, holds) in &extra {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+            covered.push(*holds);
+        }
+        let mut g = layer.guards.get(&r.logical).cloned().unwrap_or_default();
+        g.extend(extra.clone());
+        let owner = format!("{} [boundary {entry}]", r.logical);
+        layer.guards.insert(owner.clone(), g);
+        if let Some(pid) = layer.managed_policy(arn, &at, &owner) {
+            statements.extend(layer.env.policy(pid).statements.clone());
+        }
+    }
+    let [name] = names.as_slice() else {
+        // Nested conditions: the first alternative, reported.
+        layer.warn(
+            &at,
+            format!("`{}`: a permissions boundary under several undecidable conditions ({}) took its first alternative (give --param for the parameters they test)", r.logical, names.join(", ")),
+        );
+        let (arn, _) = super::branches::split_guarded(entries.first()?);
+        return layer.managed_policy(arn, &at, &r.logical);
+    };
+    // The outcomes without a boundary cap nothing: Allow * under them.
+    for holds in [true, false] {
+        if covered.contains(&holds) {
+            continue;
+        }
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"StringEquals": {
+                format!("{}{name}", crate::iam::condition::TEMPLATE_CONDITION_KEY): holds.to_string()
+            }}
+        }]});
+        let owner = format!("{} [no boundary]", r.logical);
+        if let Some(pid) = layer.add_policy(
+            &doc,
+            &at,
+            format!(
+                "no permissions boundary of {} (template condition {name} {holds})",
+                r.logical
+            ),
+            None,
+            PolicyKind::CustomerManaged,
+            &owner,
+        ) {
+            statements.extend(layer.env.policy(pid).statements.clone());
+        }
+    }
+    let mut combined = crate::iam::Policy {
+        statements,
+        ..layer.env.policies.last()?.clone()
+    };
+    combined.arn = None;
+    combined.kind = PolicyKind::CustomerManaged;
+    combined.name = format!("of {} (depends on template condition {name})", r.logical);
+    Some(layer.env.add_policy(combined))
 }
 
 fn arn_text(rv: &mut Resolver, logical: &str, attr: &str) -> Result<String, Diagnostic> {

@@ -129,9 +129,7 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
                     pols.push(pid);
                 }
             }
-            let b = r
-                .text("PermissionsBoundary")
-                .and_then(|b| layer.managed_policy(&b, &r.at("PermissionsBoundary"), &r.logical));
+            let b = super::cfn::boundary_of(layer, r);
             layer.add_role(&role_arn, &role_name, "/", trust, pols, b, Vec::new());
             role_arn
         }
