@@ -963,3 +963,42 @@ fn boundary_under_an_undecidable_condition_is_conditional() {
         "allow"
     );
 }
+
+const ATTACH: &str = "tests/iac/attach/template.yaml";
+
+/// A policy whose `Roles` entry depends on an undecidable condition is attached as a guarded
+/// copy: its Allow makes the answer conditional (the false branch used to be dropped: a silent
+/// deny), its Deny too (the true branch used to make it a certain deny).
+#[test]
+fn policy_attached_under_an_undecidable_condition_is_conditional() {
+    let obj = "arn:aws:s3:::attach-data/a";
+    let ask = |params: &[&str], action: &str| {
+        let mut a = vec!["can", "--env", ATTACH];
+        a.extend_from_slice(params);
+        a.extend_from_slice(&["role/app", action, obj]);
+        json(&a)
+    };
+    let put = ask(&[], "s3:PutObject");
+    assert_eq!(put["decision"], "conditional", "{put}");
+    assert!(conditions_text(&put).contains("IsProd"), "{put}");
+    let del = ask(&[], "s3:DeleteObject");
+    assert_eq!(del["decision"], "conditional", "{del}");
+    assert!(conditions_text(&del).contains("IsProd"), "{del}");
+    // Decided by --param.
+    assert_eq!(
+        ask(&["--param", "Env=prod"], "s3:PutObject")["decision"],
+        "deny"
+    );
+    assert_eq!(
+        ask(&["--param", "Env=dev"], "s3:PutObject")["decision"],
+        "allow"
+    );
+    assert_eq!(
+        ask(&["--param", "Env=prod"], "s3:DeleteObject")["decision"],
+        "deny"
+    );
+    assert_eq!(
+        ask(&["--param", "Env=dev"], "s3:DeleteObject")["decision"],
+        "allow"
+    );
+}

@@ -18,8 +18,10 @@
 //! - a `PermissionsBoundary` under one undecidable condition becomes one boundary whose
 //!   statements are those of each alternative guarded by its outcome, plus an `Allow *` guarded
 //!   by the outcome without a boundary (`AWS::NoValue`): the cap holds only under its outcome;
-//! - anywhere else (names, ARNs, SAM `Policies` names, nested boundary conditions) the true
-//!   branch is taken, as before, and the condition is reported in a warning.
+//! - in the `Roles` / `Users` / `Groups` of a policy resource, each entry keeps its guard and
+//!   the policy is attached to it as a guarded copy ([`settle_policy_props`]);
+//! - anywhere else (names, ARNs, SAM `Policies` names, nested boundary conditions, group
+//!   memberships) the true branch is taken, as before, and the condition is reported in a warning.
 //!
 //! A resource whose own `Condition` cannot be decided may or may not exist: every statement of
 //! every policy it adds is guarded by the condition ([`guard_document`], applied by
@@ -108,6 +110,27 @@ pub struct Settled {
     pub true_branch: BTreeSet<String>,
     /// Conditions kept with both outcomes in policy statements.
     pub both: BTreeSet<String>,
+}
+
+/// As [`settle`] for the properties of a policy resource (`AWS::IAM::Policy`,
+/// `AWS::IAM::ManagedPolicy`): an entry of its `Roles` / `Users` / `Groups` list that depends on
+/// an undecidable condition is kept with its guard ([`GUARD_SEP`]), so the policy is attached
+/// to it as a guarded copy instead of taking the true branch.
+pub fn settle_policy_props(v: Value, out: &mut Settled) -> Option<Value> {
+    let Value::Object(mut m) = v else {
+        return settle(v, out);
+    };
+    let mut lists = Map::new();
+    for key in ["Roles", "Users", "Groups"] {
+        if let Some(x) = m.remove(key) {
+            lists.insert(key.to_string(), Value::Array(settle_arn_list(&x, out)));
+        }
+    }
+    let mut rest = settle(Value::Object(m), out)?;
+    if let Value::Object(r) = &mut rest {
+        r.extend(lists);
+    }
+    Some(rest)
 }
 
 /// Removes every marker of a resolved value (see the module documentation). `None` when the

@@ -231,8 +231,15 @@ pub fn load_template(
         rv.either = true;
         let props = rv.resolve(&props, &format!("{path}.Properties"));
         rv.either = false;
+        let policy_resource = matches!(ty.as_str(), "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy");
         let props = props?
-            .and_then(|p| super::branches::settle(p, &mut settled))
+            .and_then(|p| {
+                if policy_resource {
+                    super::branches::settle_policy_props(p, &mut settled)
+                } else {
+                    super::branches::settle(p, &mut settled)
+                }
+            })
             .unwrap_or(json!({}));
         list.push(Res {
             loc: rv.loc(&path),
@@ -371,6 +378,21 @@ fn managed(layer: &mut Layer, r: &Res, key: &str) -> Vec<PolicyId> {
         }
     }
     out
+}
+
+/// The owner name under which a policy attached only under an undecidable outcome is added:
+/// the resource's own guards plus the entry's ([`super::branches::GUARD_SEP`]).
+fn guarded_owner(
+    layer: &mut Layer,
+    r: &Res,
+    entry: &str,
+    extra: super::branches::Outcome,
+) -> String {
+    let mut g = layer.guards.get(&r.logical).cloned().unwrap_or_default();
+    g.extend(extra);
+    let owner = format!("{} [{entry}]", r.logical);
+    layer.guards.insert(owner.clone(), g);
+    owner
 }
 
 fn boundary(layer: &mut Layer, r: &Res) -> Option<PolicyId> {
@@ -574,8 +596,18 @@ pub fn apply(
                     .map(|p| p.id);
                 if let Some(pid) = pid {
                     for (key, what) in [("Roles", "role"), ("Users", "user"), ("Groups", "group")] {
-                        for n in list_of(r.get(key)) {
-                            layer.attach(what, &n, pid, &r.at(key));
+                        for entry in list_of(r.get(key)) {
+                            // `NAME#iamdl-if:C=true`: attached only under that outcome.
+                            let (n, extra) = super::branches::split_guarded(&entry);
+                            let p = if extra.is_empty() {
+                                Some(pid)
+                            } else {
+                                let owner = guarded_owner(layer, r, &entry, extra);
+                                layer.managed_policy(&arn, &r.at(key), &owner)
+                            };
+                            if let Some(p) = p {
+                                layer.attach(what, n, p, &r.at(key));
+                            }
                         }
                     }
                 }
@@ -593,9 +625,18 @@ pub fn apply(
                     continue;
                 };
                 let mut targets: Vec<(&str, String, String)> = Vec::new();
+                let mut owners: Vec<String> = Vec::new();
                 for (key, what) in [("Roles", "role"), ("Users", "user"), ("Groups", "group")] {
-                    for n in list_of(r.get(key)) {
-                        targets.push((what, n, r.at(key)));
+                    for entry in list_of(r.get(key)) {
+                        // `NAME#iamdl-if:C=true`: attached only under that outcome.
+                        let (n, extra) = super::branches::split_guarded(&entry);
+                        let owner = if extra.is_empty() {
+                            r.logical.clone()
+                        } else {
+                            guarded_owner(layer, r, &entry, extra)
+                        };
+                        targets.push((what, n.to_string(), r.at(key)));
+                        owners.push(owner);
                     }
                 }
                 for (key, what) in [
@@ -605,6 +646,7 @@ pub fn apply(
                 ] {
                     if let Some(n) = r.text(key) {
                         targets.push((what, n, r.at(key)));
+                        owners.push(r.logical.clone());
                     }
                 }
                 if targets.is_empty() {
@@ -616,14 +658,14 @@ pub fn apply(
                         ),
                     );
                 }
-                for (what, n, at) in targets {
+                for ((what, n, at), owner) in targets.into_iter().zip(owners) {
                     let pid = layer.add_policy(
                         doc,
                         &r.at("PolicyDocument"),
                         format!("inline policy {name} of {what}/{n}"),
                         None,
                         PolicyKind::Inline,
-                        &r.logical,
+                        &owner,
                     );
                     if let Some(pid) = pid {
                         layer.attach(what, &n, pid, &at);
