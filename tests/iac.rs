@@ -1002,3 +1002,36 @@ fn policy_attached_under_an_undecidable_condition_is_conditional() {
         "allow"
     );
 }
+
+const SAM_IF: &str = "tests/iac/sam-if/template.yaml";
+
+/// SAM `Policies` entries (a managed policy by name, a policy template) under an undecidable
+/// condition are attached as guarded copies: conditional, not the true branch (which here was
+/// "no policy": a silent deny).
+#[test]
+fn sam_policies_under_an_undecidable_condition_are_conditional() {
+    let ask = |params: &[&str], action: &str, res: &str| {
+        let mut a = vec!["can", "--env", SAM_IF];
+        a.extend_from_slice(params);
+        a.extend_from_slice(&["role/stack-FnRole", action, res]);
+        json(&a)
+    };
+    let obj = "arn:aws:s3:::sam-if-data/a";
+    let get = ask(&[], "s3:GetObject", obj);
+    assert_eq!(get["decision"], "conditional", "{get}");
+    assert!(conditions_text(&get).contains("IsProd"), "{get}");
+    let put = ask(&[], "s3:PutObject", obj);
+    assert_eq!(put["decision"], "conditional", "{put}");
+    assert_eq!(
+        ask(&["--param", "Stage=prod"], "s3:PutObject", obj)["decision"],
+        "deny"
+    );
+    assert_eq!(
+        ask(&["--param", "Stage=dev"], "s3:PutObject", obj)["decision"],
+        "allow"
+    );
+    assert_eq!(
+        ask(&["--param", "Stage=dev"], "s3:GetObject", obj)["decision"],
+        "allow"
+    );
+}

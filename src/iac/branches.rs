@@ -20,8 +20,10 @@
 //!   by the outcome without a boundary (`AWS::NoValue`): the cap holds only under its outcome;
 //! - in the `Roles` / `Users` / `Groups` of a policy resource, each entry keeps its guard and
 //!   the policy is attached to it as a guarded copy ([`settle_policy_props`]);
-//! - anywhere else (names, ARNs, SAM `Policies` names, nested boundary conditions, group
-//!   memberships) the true branch is taken, as before, and the condition is reported in a warning.
+//! - in the `Policies` of a SAM function, each entry (name, document, policy template) keeps its
+//!   guard and is attached as a guarded copy ([`settle_sam_props`]);
+//! - anywhere else (names, ARNs, nested boundary conditions, group memberships) the true branch
+//!   is taken, as before, and the condition is reported in a warning.
 //!
 //! A resource whose own `Condition` cannot be decided may or may not exist: every statement of
 //! every policy it adds is guarded by the condition ([`guard_document`], applied by
@@ -131,6 +133,75 @@ pub fn settle_policy_props(v: Value, out: &mut Settled) -> Option<Value> {
         r.extend(lists);
     }
     Some(rest)
+}
+
+/// Wrapper of one SAM `Policies` entry kept only under an outcome:
+/// `{"iamdl::Guarded": [[NAME, HOLDS], ...], "entry": ENTRY}` (see [`settle_sam_props`]).
+pub const GUARDED: &str = "iamdl::Guarded";
+
+/// As [`settle`] for the properties of an `AWS::Serverless::Function`: every entry of its
+/// `Policies` list (a managed policy name, a document, a SAM policy template) that depends on
+/// an undecidable condition is kept once per outcome, wrapped with its guard ([`GUARDED`]),
+/// so that the function's role gets it as a guarded copy instead of the true branch.
+pub fn settle_sam_props(v: Value, out: &mut Settled) -> Option<Value> {
+    let Value::Object(mut m) = v else {
+        return settle(v, out);
+    };
+    let pols = m.remove("Policies");
+    let mut rest = settle(Value::Object(m), out)?;
+    if let (Some(p), Value::Object(r)) = (pols, &mut rest) {
+        let mut res = Vec::new();
+        sam_entries(p, &mut Vec::new(), out, &mut res);
+        r.insert("Policies".into(), Value::Array(res));
+    }
+    Some(rest)
+}
+
+fn sam_entries(e: Value, guard: &mut Outcome, out: &mut Settled, res: &mut Vec<Value>) {
+    if is_no_value(&e) {
+        return;
+    }
+    if let Some((name, t, f)) = as_either(&e) {
+        let name = name.to_string();
+        out.both.insert(name.clone());
+        for (branch, holds) in [(t.clone(), true), (f.clone(), false)] {
+            guard.push((name.clone(), holds));
+            sam_entries(branch, guard, out, res);
+            guard.pop();
+        }
+        return;
+    }
+    if let Value::Array(a) = e {
+        for x in a {
+            sam_entries(x, guard, out, res);
+        }
+        return;
+    }
+    let Some(entry) = settle(e, out) else {
+        return;
+    };
+    if guard.is_empty() {
+        res.push(entry);
+    } else {
+        let g: Vec<Value> = guard.iter().map(|(n, h)| json!([n, h])).collect();
+        res.push(json!({ GUARDED: g, "entry": entry }));
+    }
+}
+
+/// The entry and guard of a [`GUARDED`] wrapper (the value itself and no guard otherwise).
+pub fn unwrap_guarded(v: &Value) -> (Value, Outcome) {
+    let Some(m) = v.as_object().filter(|m| m.contains_key(GUARDED)) else {
+        return (v.clone(), Vec::new());
+    };
+    let guard = m[GUARDED]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_bool()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    (m.get("entry").cloned().unwrap_or(Value::Null), guard)
 }
 
 /// Removes every marker of a resolved value (see the module documentation). `None` when the

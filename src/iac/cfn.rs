@@ -236,6 +236,8 @@ pub fn load_template(
             .and_then(|p| {
                 if policy_resource {
                     super::branches::settle_policy_props(p, &mut settled)
+                } else if ty == "AWS::Serverless::Function" {
+                    super::branches::settle_sam_props(p, &mut settled)
                 } else {
                     super::branches::settle(p, &mut settled)
                 }
@@ -382,7 +384,7 @@ fn managed(layer: &mut Layer, r: &Res, key: &str) -> Vec<PolicyId> {
 
 /// The owner name under which a policy attached only under an undecidable outcome is added:
 /// the resource's own guards plus the entry's ([`super::branches::GUARD_SEP`]).
-fn guarded_owner(
+pub(super) fn guarded_owner(
     layer: &mut Layer,
     r: &Res,
     entry: &str,

@@ -67,13 +67,25 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
                 Some(other) => vec![other.clone()],
                 None => Vec::new(),
             };
-            for (i, pol) in policies.iter().enumerate() {
+            for (i, wrapped) in policies.iter().enumerate() {
                 let at = format!("{}[{i}]", r.at("Policies"));
+                // An entry kept only under an undecidable outcome is added as a guarded copy.
+                let (entry, guard) = super::branches::unwrap_guarded(wrapped);
+                let pol = &entry;
+                let suffix: String = guard
+                    .iter()
+                    .map(|(n, h)| format!("{}{n}={h}", super::branches::GUARD_SEP))
+                    .collect();
+                let owner = if guard.is_empty() {
+                    r.logical.clone()
+                } else {
+                    super::cfn::guarded_owner(layer, r, &format!("Policies[{i}]{suffix}"), guard)
+                };
                 match pol {
                     Value::String(s) => managed.push(if s.starts_with("arn:") {
-                        s.clone()
+                        format!("{s}{suffix}")
                     } else {
-                        format!("arn:{p}:iam::aws:policy/{s}")
+                        format!("arn:{p}:iam::aws:policy/{s}{suffix}")
                     }),
                     Value::Object(m) if m.contains_key("Statement") => {
                         if let Some(pid) = layer.add_policy(
@@ -82,7 +94,7 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
                             format!("inline policy {}Policy{i} of {role_arn}", r.logical),
                             None,
                             PolicyKind::Inline,
-                            &r.logical,
+                            &owner,
                         ) {
                             pols.push(pid);
                         }
@@ -107,7 +119,7 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
                                     format!("SAM policy template {tname} of {role_arn}"),
                                     None,
                                     PolicyKind::Inline,
-                                    &r.logical,
+                                    &owner,
                                 ) {
                                     pols.push(pid);
                                 }
@@ -125,7 +137,13 @@ pub fn function(layer: &mut Layer, rv: &mut Resolver, r: &Res) -> Result<(), Dia
                 }
             }
             for m in managed {
-                if let Some(pid) = layer.managed_policy(&m, &r.at("Policies"), &r.logical) {
+                let (arn, guard) = super::branches::split_guarded(&m);
+                let owner = if guard.is_empty() {
+                    r.logical.clone()
+                } else {
+                    super::cfn::guarded_owner(layer, r, &m, guard)
+                };
+                if let Some(pid) = layer.managed_policy(arn, &r.at("Policies"), &owner) {
                     pols.push(pid);
                 }
             }
