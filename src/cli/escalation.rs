@@ -61,19 +61,9 @@ pub enum EscalationCommand {
 /// Arguments of `report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Environment: a snapshot folder or a get-account-authorization-details JSON file; repeat
-    /// to layer templates over it.
-    #[arg(long, value_name = "PATH")]
-    pub env: Vec<PathBuf>,
-    /// Template parameter NAME=VALUE.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub param: Vec<String>,
-    /// Answer even if some documents could not be loaded.
-    #[arg(long)]
-    pub allow_partial: bool,
-    /// Account id for a bare get-account-authorization-details file.
-    #[arg(long, value_name = "ID")]
-    pub account: Option<String>,
+    /// Where the environment comes from.
+    #[command(flatten)]
+    pub source: super::SourceArgs,
     /// A folder of sensitive-resource lists (`*.txt`, one ARN a line); default: every bucket, key and secret.
     #[arg(long, value_name = "DIR")]
     pub pack: Option<PathBuf>,
@@ -88,40 +78,15 @@ pub struct ReportArgs {
 /// Arguments of `graph`.
 #[derive(Debug, Args)]
 pub struct GraphArgs {
-    /// Environment: a snapshot folder or a get-account-authorization-details JSON file; repeat
-    /// to layer templates over it.
-    #[arg(long, value_name = "PATH")]
-    pub env: Vec<PathBuf>,
-    /// Template parameter NAME=VALUE.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub param: Vec<String>,
-    /// Answer even if some documents could not be loaded.
-    #[arg(long)]
-    pub allow_partial: bool,
-    /// Account id for a bare get-account-authorization-details file.
-    #[arg(long, value_name = "ID")]
-    pub account: Option<String>,
+    /// Where the environment comes from.
+    #[command(flatten)]
+    pub source: super::SourceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: GraphFormat,
     /// `path FROM TO` or `reach RESOURCE`.
     #[arg(num_args = 2..=3, required = true)]
     pub what: Vec<String>,
-}
-
-fn env_args(
-    env: &[PathBuf],
-    param: &[String],
-    allow_partial: bool,
-    account: &Option<String>,
-) -> EnvArgs {
-    EnvArgs {
-        env: env.to_vec(),
-        param: param.to_vec(),
-        allow_partial,
-        account: account.clone(),
-        format: Format::Json,
-    }
 }
 
 fn usage(m: String) -> i32 {
@@ -360,7 +325,7 @@ pub fn run(cmd: EscalationCommand) -> i32 {
             0
         }
         EscalationCommand::Report(a) => {
-            let engine = match load_env(&env_args(&a.env, &a.param, a.allow_partial, &a.account)) {
+            let engine = match load_env(&a.source.with_format(Format::Json)) {
                 Ok(e) => e,
                 Err(c) => return c,
             };
@@ -383,7 +348,7 @@ pub fn run(cmd: EscalationCommand) -> i32 {
             0
         }
         EscalationCommand::Graph(a) => {
-            let engine = match load_env(&env_args(&a.env, &a.param, a.allow_partial, &a.account)) {
+            let engine = match load_env(&a.source.with_format(Format::Json)) {
                 Ok(e) => e,
                 Err(c) => return c,
             };

@@ -72,6 +72,37 @@ pub struct EnvArgs {
     pub format: Format,
 }
 
+/// Where the environment comes from, for commands with their own `--format` (query, report,
+/// graph); [`SourceArgs::with_format`] makes the [`EnvArgs`] that [`load_env`] reads.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Environment: a snapshot folder or a get-account-authorization-details JSON file (default: the bundled example); repeat to layer templates over it.
+    #[arg(long, value_name = "PATH")]
+    pub env: Vec<PathBuf>,
+    /// Template parameter NAME=VALUE.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub param: Vec<String>,
+    /// Answer even if some documents could not be loaded.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Account id for a bare get-account-authorization-details file.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+}
+
+impl SourceArgs {
+    /// The environment options with an output format.
+    pub fn with_format(&self, format: Format) -> EnvArgs {
+        EnvArgs {
+            env: self.env.clone(),
+            param: self.param.clone(),
+            allow_partial: self.allow_partial,
+            account: self.account.clone(),
+            format,
+        }
+    }
+}
+
 /// Request context options.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ContextArgs {

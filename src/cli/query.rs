@@ -10,18 +10,9 @@ use std::path::PathBuf;
 /// Options of the query commands.
 #[derive(Debug, Args, Clone)]
 pub struct QueryArgs {
-    /// Environment: a snapshot folder or a get-account-authorization-details JSON file (default: the bundled example); repeat to layer templates over it.
-    #[arg(long, value_name = "PATH")]
-    pub env: Vec<PathBuf>,
-    /// Template parameter NAME=VALUE.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub param: Vec<String>,
-    /// Answer even if some documents could not be loaded.
-    #[arg(long)]
-    pub allow_partial: bool,
-    /// Account id for a bare get-account-authorization-details file.
-    #[arg(long, value_name = "ID")]
-    pub account: Option<String>,
+    /// Where the environment comes from.
+    #[command(flatten)]
+    pub source: super::SourceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -30,13 +21,7 @@ pub struct QueryArgs {
 impl QueryArgs {
     /// The environment options, for [`super::load_env`].
     pub fn env_args(&self) -> EnvArgs {
-        EnvArgs {
-            env: self.env.clone(),
-            param: self.param.clone(),
-            allow_partial: self.allow_partial,
-            account: self.account.clone(),
-            format: super::render::Format::Table,
-        }
+        self.source.with_format(super::render::Format::Table)
     }
 }
 

@@ -289,21 +289,11 @@ impl Engine {
                     slr = self.env.roles[r as usize].is_service_linked();
                 }
                 for &pol in self.identity_policies(*pid) {
-                    self.policy_hits_part(
-                        pol,
-                        layer::ID,
-                        0,
-                        req,
-                        action_lc,
-                        ctx,
-                        cache,
-                        part,
-                        hits,
-                    );
+                    self.policy_hits(pol, layer::ID, 0, req, action_lc, ctx, cache, part, hits);
                 }
                 if let Some(b) = self.boundary(*pid) {
                     facts.set(flag::HAS_BOUNDARY);
-                    self.policy_hits_part(b, layer::BND, 0, req, action_lc, ctx, cache, part, hits);
+                    self.policy_hits(b, layer::BND, 0, req, action_lc, ctx, cache, part, hits);
                 }
                 // E10: a federated-user session has identity-derived permissions only through
                 // a session policy; without one, the session layer denies.
@@ -321,7 +311,7 @@ impl Engine {
                 if let Some(sp) = &req.session_policies {
                     facts.set(flag::SESSION_POLICY);
                     for &pol in sp {
-                        self.policy_hits_part(
+                        self.policy_hits(
                             pol,
                             layer::SESS,
                             0,
@@ -340,7 +330,7 @@ impl Engine {
                         facts.scp_levels = levels.len() as u8;
                         for (lvl, pols) in levels.iter().enumerate() {
                             for &pol in pols {
-                                self.policy_hits_part(
+                                self.policy_hits(
                                     pol,
                                     layer::SCP,
                                     lvl as u8,
@@ -387,7 +377,17 @@ impl Engine {
             }
         });
         if let Some(pol) = rbp {
-            self.policy_hits(pol, layer::RES, 0, req, action_lc, ctx, cache, hits);
+            self.policy_hits(
+                pol,
+                layer::RES,
+                0,
+                req,
+                action_lc,
+                ctx,
+                cache,
+                Part::All,
+                hits,
+            );
             self.apply_block_public_access(req, info, hits);
         }
         let aws_managed_key = resource.is_some_and(|r| r.aws_managed_key);
@@ -409,6 +409,7 @@ impl Engine {
                                 action_lc,
                                 ctx,
                                 cache,
+                                Part::All,
                                 hits,
                             );
                         }
@@ -457,25 +458,10 @@ impl Engine {
         }
     }
 
-    /// Matches every statement of one policy against the request, appending hits.
+    /// Matches the statements of one policy (those of one [`Part`]) against the request,
+    /// appending hits.
     #[allow(clippy::too_many_arguments)]
     fn policy_hits(
-        &self,
-        pol: PolicyId,
-        lay: u8,
-        level: u8,
-        req: &Request,
-        action_lc: &str,
-        ctx: &RequestContext,
-        cache: &ActionCache,
-        out: &mut Vec<StmtHit>,
-    ) {
-        self.policy_hits_part(pol, lay, level, req, action_lc, ctx, cache, Part::All, out)
-    }
-
-    /// As [`Engine::policy_hits`], for the statements of one [`Part`].
-    #[allow(clippy::too_many_arguments)]
-    fn policy_hits_part(
         &self,
         pol: PolicyId,
         lay: u8,
