@@ -732,3 +732,31 @@ fn allow_proof_names_scp_levels() {
     assert_eq!(levels[0], "at r-7h2k");
     assert_eq!(levels[2], "at 111111111111");
 }
+
+/// The side-effect check after a fix compares only (action, resource) pairs AWS evaluates: a
+/// Transcribe action with no resource type, fixed with `"Resource": "*"`, is not compared on
+/// the passed role's ARN (where AWS never asks it), so no false "broader access" is reported.
+#[test]
+fn needs_fix_on_star_action_has_no_false_side_effect() {
+    let v = case(
+        "needs-transcribe-star-action",
+        &[
+            "needs",
+            "--env",
+            "facts/examples/query-demo/env",
+            "role/lambda-exec",
+            "transcribe:StartCallAnalyticsJob",
+            "*",
+            "--pass-role",
+            "role/transcribe-data",
+        ],
+    );
+    assert_eq!(v["all_met"], false);
+    assert_eq!(v["all_met_after_fix"], true);
+    assert_eq!(
+        s(&v, "/requirements/0/fixes/0/statement/Action"),
+        "transcribe:StartCallAnalyticsJob"
+    );
+    assert_eq!(s(&v, "/requirements/0/fixes/0/statement/Resource"), "*");
+    no_side_effects(&v);
+}

@@ -323,11 +323,30 @@ fn side_effects(before: &Engine, after: &Engine, checks: &[Check], fixes: &[Fix]
     services.sort();
     services.dedup();
     for c in checks {
-        let resources = [c.req.target.text().to_string(), "*".to_string()];
+        let target = c.req.target.text().to_string();
+        // AWS evaluates an action against a resource ARN only when the action acts on that
+        // resource type: other pairs are never asked, so a change there is no side effect.
+        // An ARN the catalog does not know keeps every action (nothing is skipped unseen).
+        let on_target: Option<Vec<String>> = (target != "*"
+            && !before.catalog.matching_resource_types(&target).is_empty())
+        .then(|| {
+            let on = before.catalog.actions_on(&target);
+            on.iter()
+                .map(|a| a.full_name().to_ascii_lowercase())
+                .collect()
+        });
+        let mut resources = vec![target.clone()];
+        if target != "*" {
+            resources.push("*".to_string());
+        }
         for svc in &services {
             for ai in before.catalog.service_actions(svc) {
                 let action = ai.full_name();
+                let lower = action.to_ascii_lowercase();
                 for res in &resources {
+                    if *res == target && on_target.as_ref().is_some_and(|on| !on.contains(&lower)) {
+                        continue;
+                    }
                     let mut c2 = c.clone();
                     c2.req.action = action.clone();
                     c2.req.target = Target::parse(res);
@@ -383,7 +402,7 @@ fn side_effects(before: &Engine, after: &Engine, checks: &[Check], fixes: &[Fix]
         compared,
         changed,
         scope: format!(
-            "every {} action on the checked resource(s) and on * for each checked caller, and who-can on each checked action and resource (principals acting through the fixed caller excluded)",
+            "every {} action that acts on the checked resource(s) (as the action catalog lists it) and every one on * for each checked caller, and who-can on each checked action and resource (principals acting through the fixed caller excluded)",
             services.join("/")
         ),
     }
