@@ -275,15 +275,21 @@ struct RolePart {
 }
 
 /// The parsed content of one file.
+/// One file's parse of an AWS-managed policy version: (version key, the policy or its errors).
+type AwsCopy = (String, Result<Policy, Vec<Diagnostic>>);
+
 #[derive(Debug)]
 enum Parsed {
     Iam {
         users: Vec<UserPart>,
         groups: Vec<(GroupJ, Vec<PRef>)>,
         roles: Vec<RolePart>,
-        /// Customer-managed policies (ARN → local index) and AWS-managed ones this file parsed.
+        /// Managed policies this file lists: (ARN, version key, local index of a
+        /// customer-managed one; AWS-managed ones are in `aws`).
         managed: Vec<(String, String, Option<usize>)>,
         policies: Vec<Policy>,
+        /// The AWS-managed policies this file parsed (see [`Ctx::claimed`]).
+        aws: Vec<AwsCopy>,
     },
     Policy(Option<Policy>, Option<String>),
     Buckets(Vec<String>),
@@ -302,8 +308,13 @@ enum Parsed {
     Nothing,
 }
 
+/// State shared by the files parsed in parallel.
 struct Ctx<'a> {
-    claimed: &'a Mutex<FxHashSet<String>>,
+    /// AWS-managed policy version key → the lowest index of a file that lists it and has
+    /// parsed it so far. The file with the lowest index always parses its copy (so which copy
+    /// is kept, and which file an error names, does not depend on thread timing); others skip
+    /// theirs unless they got there first (that copy is then dropped when assembling).
+    claimed: &'a Mutex<FxHashMap<String, usize>>,
 }
 
 /// Loads an environment from a snapshot folder or a single authorization-details file.
@@ -357,12 +368,12 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
         out
     };
 
-    let claimed = Mutex::new(FxHashSet::default());
+    let claimed = Mutex::new(FxHashMap::default());
     let ctx = Ctx { claimed: &claimed };
     let results: Vec<(usize, Result<Parsed, Vec<Diagnostic>>)> = entries
         .par_iter()
         .enumerate()
-        .map(|(i, e)| (i, read_one(e, &ctx)))
+        .map(|(i, e)| (i, read_one(e, i, &ctx)))
         .collect();
 
     let mut env = Environment {
@@ -381,7 +392,15 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Environment, LoadFailure>
             }
         }
     }
-    assemble(&mut env, &entries, parsed, &mut errors, &mut warnings);
+    let claims = claimed.into_inner().unwrap_or_default();
+    assemble(
+        &mut env,
+        &entries,
+        parsed,
+        &claims,
+        &mut errors,
+        &mut warnings,
+    );
     if meta.is_dir() {
         let rels: Vec<String> = entries.iter().map(|e| e.rel.clone()).collect();
         warnings.extend(super::gaps::check(path, &rels, &env));
@@ -438,7 +457,7 @@ fn read_text(e: &FileEntry) -> Result<String, Vec<Diagnostic>> {
     })
 }
 
-fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
+fn read_one(e: &FileEntry, index: usize, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
     let text = read_text(e)?;
     let one = |d: Diagnostic| vec![d];
     let file = e.rel.as_str();
@@ -446,7 +465,7 @@ fn read_one(e: &FileEntry, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
     Ok(match &e.kind {
         Gaad => {
             let g: super::shapes::Gaad = parse_shape(&text, file).map_err(one)?;
-            parse_gaad(g, file, ctx)?
+            parse_gaad(g, file, index, ctx)?
         }
         ListBuckets => Parsed::Buckets(
             parse_shape::<super::shapes::ListBuckets>(&text, file)
@@ -656,7 +675,13 @@ fn doc_src(file: &str, path: &str, name: String, kind: PolicyKind) -> DocSource 
 }
 
 #[allow(clippy::type_complexity)]
-fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, Vec<Diagnostic>> {
+fn parse_gaad(
+    g: super::shapes::Gaad,
+    file: &str,
+    index: usize,
+    ctx: &Ctx,
+) -> Result<Parsed, Vec<Diagnostic>> {
+    let mut aws: Vec<AwsCopy> = Vec::new();
     let mut errors = Vec::new();
     let mut policies: Vec<Policy> = Vec::new();
     let mut push = |raw: &str, src: DocSource, errors: &mut Vec<Diagnostic>| -> Option<usize> {
@@ -699,13 +724,24 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
             continue;
         };
         let key = format!("{}#{}", p.Arn, v.VersionId);
-        if aws_managed
-            && !ctx
-                .claimed
-                .lock()
-                .map(|mut c| c.insert(key.clone()))
-                .unwrap_or(true)
-        {
+        if aws_managed {
+            let parse_mine = ctx.claimed.lock().is_ok_and(|mut c| match c.get(&key) {
+                Some(&j) if j <= index => false,
+                _ => {
+                    c.insert(key.clone(), index);
+                    true
+                }
+            });
+            if parse_mine {
+                let src = DocSource {
+                    file: file.to_string(),
+                    json_path: format!("$.Policies[{i}].PolicyVersionList[{vi}].Document"),
+                    name: p.Arn.clone(),
+                    arn: Some(p.Arn.clone()),
+                    kind: PolicyKind::AwsManaged,
+                };
+                aws.push((key.clone(), parse_policy(doc.get(), &src)));
+            }
             managed.push((p.Arn.clone(), key, None));
             continue;
         }
@@ -714,11 +750,7 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
             json_path: format!("$.Policies[{i}].PolicyVersionList[{vi}].Document"),
             name: p.Arn.clone(),
             arn: Some(p.Arn.clone()),
-            kind: if aws_managed {
-                PolicyKind::AwsManaged
-            } else {
-                PolicyKind::CustomerManaged
-            },
+            kind: PolicyKind::CustomerManaged,
         };
         let _ = &p.PolicyName;
         let idx = push(doc.get(), src, &mut errors);
@@ -816,6 +848,7 @@ fn parse_gaad(g: super::shapes::Gaad, file: &str, ctx: &Ctx) -> Result<Parsed, V
         roles,
         managed,
         policies,
+        aws,
     })
 }
 
@@ -849,6 +882,7 @@ fn assemble(
     env: &mut Environment,
     entries: &[FileEntry],
     parsed: Vec<(usize, Parsed)>,
+    claims: &FxHashMap<String, usize>,
     errors: &mut Vec<Diagnostic>,
     warnings: &mut Vec<Diagnostic>,
 ) {
@@ -900,10 +934,24 @@ fn assemble(
                 roles,
                 managed,
                 policies,
+                aws,
             } => {
                 let base = env.policies.len() as u32;
                 for pol in policies {
                     env.add_policy(pol);
+                }
+                // The copy of the lowest-index file that lists the version is kept.
+                for (key, parsed) in aws {
+                    if claims.get(&key) != Some(&i) {
+                        continue;
+                    }
+                    match parsed {
+                        Ok(pol) => {
+                            let id = env.add_policy(pol);
+                            by_key.entry(key).or_insert(id);
+                        }
+                        Err(ds) => errors.extend(ds),
+                    }
                 }
                 for (arn, key, local) in &managed {
                     if let Some(l) = local {
