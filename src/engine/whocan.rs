@@ -141,6 +141,71 @@ impl Engine {
             .collect()
     }
 
+    /// Decides `action` for callers grouped by target (`groups[k]` = one target and its
+    /// callers), in order, with one decision run over the deduplicated fact sets. Within a
+    /// target, callers with the same [`SideKey`] share one computation of their caller side
+    /// (the role-chain search asks `sts:AssumeRole` of every candidate of every role).
+    fn decide_by_target(
+        &self,
+        groups: &[(&Target, &[Node])],
+        action: &str,
+        ctx: &UserContext,
+    ) -> Vec<Direct> {
+        use super::matching::{hit_keys, ActionCache, StmtHit};
+        let cache = ActionCache::default();
+        let action_lc = action.to_ascii_lowercase();
+        let mut sides = SharedSides::new(self, None);
+        let mut uniq: FxHashMap<RequestFacts, u32> = FxHashMap::default();
+        let mut batch: Vec<RequestFacts> = Vec::new();
+        let mut per: Vec<(u32, Vec<StmtHit>)> = Vec::new();
+        for (target, callers) in groups {
+            let mut req = Request {
+                caller: Caller::Anonymous,
+                action: action.to_string(),
+                target: (*target).clone(),
+                context: ctx.clone(),
+                session_policies: None,
+            };
+            let info = self.resource_info(&req);
+            sides.retarget(target);
+            for n in callers.iter() {
+                req.caller = self.node_caller(n);
+                let rc = super::context::RequestContext {
+                    engine: self,
+                    req: &req,
+                    resource_account: info.account.as_deref(),
+                    passed_to_service: None,
+                };
+                let mut facts = RequestFacts::default();
+                let mut hits: Vec<StmtHit> = Vec::new();
+                self.target_flags(&req, &info, &action_lc, &mut facts);
+                let slr =
+                    sides.caller_side(n, &rc, &info, &action_lc, &cache, &mut facts, &mut hits);
+                self.resource_side(
+                    &req, &info, &action_lc, &rc, &cache, slr, &mut facts, &mut hits,
+                );
+                facts.hits = hit_keys(&hits);
+                let id = intern(&mut uniq, &mut batch, facts);
+                // Residuals are rendered only for callers whose answer turns out conditional.
+                per.push((id, hits.into_iter().filter(|h| !h.firm).collect()));
+            }
+        }
+        let concl = decide(&batch);
+        per.into_iter()
+            .map(|(id, residual)| {
+                let decision = Decision::from_conclusion(&concl[id as usize]);
+                Direct {
+                    decision,
+                    conditions: if decision == Decision::Conditional {
+                        self.residual_lines(residual.iter())
+                    } else {
+                        Vec::new()
+                    },
+                }
+            })
+            .collect()
+    }
+
     /// Decides several actions (one representative per action class, one service) for every
     /// caller: `out[class][caller]`. One matching pass collects, per caller, the statements
     /// that name any of the actions; callers whose matches and flags are identical share
@@ -207,7 +272,7 @@ impl Engine {
         target: &Target,
         ctx: &UserContext,
     ) -> Vec<Vec<Direct>> {
-        use super::matching::{action_in, is_owner_only, ActionCache, Part, StmtHit};
+        use super::matching::{action_in, is_owner_only, ActionCache, StmtHit};
         use crate::rules::decide::flag;
         let t0 = std::time::Instant::now();
         type Key = (u32, u32, u8, u8, u8, u8, bool);
@@ -238,9 +303,7 @@ impl Engine {
         // Caller sides that no relevant statement makes caller-specific are computed once per
         // (account, kind, boundary, relevant identity policies): policies with no statement
         // for these actions and this target contribute nothing and are left out of the key.
-        let mut sides = CallerSides::new(self);
-        let mut memo: FxHashMap<SideKey, (u16, u8, Vec<StmtHit>, bool)> = FxHashMap::default();
-        let mut memo_users = 0usize;
+        let mut sides = SharedSides::new(self, None);
         let mut groups: FxHashMap<Sig, u32> = FxHashMap::default();
         let mut group_sigs: Vec<(u16, u8, u8, Vec<Key>)> = Vec::new();
         let mut per: Vec<(u32, Vec<StmtHit>)> = Vec::with_capacity(callers.len());
@@ -255,56 +318,7 @@ impl Engine {
             let mut facts = RequestFacts::default();
             let mut hits: Vec<StmtHit> = Vec::new();
             self.target_flags(&req, &info, &action, &mut facts);
-            let key = match n {
-                Node::P(pid) => sides.key(*pid, &action, &cache),
-                _ => None,
-            };
-            let slr = match key {
-                Some(key) => {
-                    memo_users += 1;
-                    let side = memo.entry(key).or_insert_with(|| {
-                        let mut f = RequestFacts::default();
-                        let mut h = Vec::new();
-                        let slr = self.caller_side(
-                            &req,
-                            &info,
-                            &action,
-                            &rc,
-                            &cache,
-                            Part::Independent,
-                            &mut f,
-                            &mut h,
-                        );
-                        (f.flags, f.scp_levels, h, slr)
-                    });
-                    facts.flags |= side.0;
-                    facts.scp_levels = side.1;
-                    hits.extend(side.2.iter().cloned());
-                    // The statements whose match is this caller's own (C13 principal keys).
-                    let mut scratch = RequestFacts::default();
-                    self.caller_side(
-                        &req,
-                        &info,
-                        &action,
-                        &rc,
-                        &cache,
-                        Part::Dependent,
-                        &mut scratch,
-                        &mut hits,
-                    );
-                    side.3
-                }
-                None => self.caller_side(
-                    &req,
-                    &info,
-                    &action,
-                    &rc,
-                    &cache,
-                    Part::All,
-                    &mut facts,
-                    &mut hits,
-                ),
-            };
+            let slr = sides.caller_side(n, &rc, &info, &action, &cache, &mut facts, &mut hits);
             self.resource_side(
                 &req, &info, &action, &rc, &cache, slr, &mut facts, &mut hits,
             );
@@ -400,8 +414,8 @@ impl Engine {
             &format!(
                 "decide_union: {} callers ({} caller sides shared, {} individual) in {} groups, {} classes, {} distinct fact sets",
                 callers.len(),
-                memo.len(),
-                callers.len() - memo_users,
+                sides.memo.len(),
+                callers.len() - sides.shared_users,
                 group_sigs.len(),
                 names.len(),
                 batch.len()
@@ -583,7 +597,6 @@ impl Engine {
         let tq = std::time::Instant::now();
         let mut visited = 0usize;
         // Level by level: the assumers of a whole frontier are decided in one batch.
-        let cache = super::matching::ActionCache::default();
         let mut frontier: Vec<usize> = queue;
         while !frontier.is_empty() {
             visited += frontier.len();
@@ -604,29 +617,32 @@ impl Engine {
                     cands.push(c);
                 }
             }
-            let pairs: Vec<(&Node, &Target)> = cands
-                .iter()
-                .zip(&owners)
-                .map(|(c, &k)| (c, &role_targets[k].1))
-                .collect();
-            // Large levels are split in two halves decided in parallel (each with its own
-            // cache of action matches); the answers are concatenated in order.
-            let ds = if pairs.len() >= 4096 {
-                let (a, b) = pairs.split_at(pairs.len() / 2);
+            // Candidates are contiguous per role: one group per role of the frontier.
+            let mut groups: Vec<(&Target, &[Node])> = Vec::with_capacity(frontier.len());
+            let mut start = 0;
+            for (k, (_, t)) in role_targets.iter().enumerate() {
+                let end = start + owners[start..].iter().take_while(|&&o| o == k).count();
+                groups.push((t, &cands[start..end]));
+                start = end;
+            }
+            // Large levels are split in two halves (by candidates) decided in parallel; the
+            // answers are concatenated in order.
+            let ds = if cands.len() >= 4096 {
+                let mut half = 0;
+                let mut count = 0;
+                while half < groups.len() && count < cands.len() / 2 {
+                    count += groups[half].1.len();
+                    half += 1;
+                }
+                let (a, b) = groups.split_at(half);
                 let (mut da, db) = rayon::join(
-                    || {
-                        let own = super::matching::ActionCache::default();
-                        self.decide_pairs(a, "sts:AssumeRole", ctx, None, &own)
-                    },
-                    || {
-                        let own = super::matching::ActionCache::default();
-                        self.decide_pairs(b, "sts:AssumeRole", ctx, None, &own)
-                    },
+                    || self.decide_by_target(a, "sts:AssumeRole", ctx),
+                    || self.decide_by_target(b, "sts:AssumeRole", ctx),
                 );
                 da.extend(db);
                 da
             } else {
-                self.decide_pairs(&pairs, "sts:AssumeRole", ctx, None, &cache)
+                self.decide_by_target(&groups, "sts:AssumeRole", ctx)
             };
             let mut next: Vec<usize> = Vec::new();
             for ((caller, &k), d) in cands.into_iter().zip(&owners).zip(ds) {
@@ -1195,18 +1211,32 @@ struct SideKey {
 /// the question ([`super::matching::depends_on_caller`]).
 struct CallerSides<'a> {
     engine: &'a Engine,
-    /// Per policy: 0 not yet known, 1 no caller-independent statement for the question, 2 some.
-    state: Vec<u8>,
+    /// Per policy: (question number, 1 no caller-independent statement for the question / 2
+    /// some); an entry of an earlier question is not yet known for this one.
+    state: Vec<(u32, u8)>,
+    /// The question number (starts at 1; [`CallerSides::retarget`] moves to the next).
+    question: u32,
+    /// When set, only statements whose resource element may match this target count (for a
+    /// cache that does not filter by target itself).
+    target: Option<Target>,
     accounts: FxHashMap<&'a str, u32>,
 }
 
 impl<'a> CallerSides<'a> {
-    fn new(engine: &'a Engine) -> CallerSides<'a> {
+    fn new(engine: &'a Engine, target: Option<&Target>) -> CallerSides<'a> {
         CallerSides {
             engine,
-            state: vec![0; engine.env.policies.len()],
+            state: vec![(0, 0); engine.env.policies.len()],
+            question: 1,
+            target: target.cloned(),
             accounts: FxHashMap::default(),
         }
+    }
+
+    /// Starts the next question, on `target`.
+    fn retarget(&mut self, target: &Target) {
+        self.question += 1;
+        self.target = Some(target.clone());
     }
 
     fn shares(
@@ -1216,16 +1246,19 @@ impl<'a> CallerSides<'a> {
         cache: &super::matching::ActionCache,
     ) -> bool {
         let slot = &mut self.state[pol.0 as usize];
-        if *slot == 0 {
+        if slot.0 != self.question {
             let stmts = cache.statements_for(self.engine, pol, action);
             let ix = self.engine.action_index(pol);
-            *slot = if stmts.iter().any(|&i| !ix.is_dependent(i)) {
-                2
-            } else {
-                1
-            };
+            let policy = self.engine.env.policy(pol);
+            let relevant = stmts.iter().any(|&i| {
+                !ix.is_dependent(i)
+                    && self.target.as_ref().is_none_or(|t| {
+                        super::matching::resource_may_match(&policy.statements[i as usize], t)
+                    })
+            });
+            *slot = (self.question, if relevant { 2 } else { 1 });
         }
-        *slot == 2
+        slot.1 == 2
     }
 
     /// The sharing key of principal `pid` (a principal's own statements, those depending on
@@ -1261,5 +1294,93 @@ impl<'a> CallerSides<'a> {
             boundary,
             policies,
         })
+    }
+}
+
+/// A caller side computed once: flags, SCP levels, the caller-independent hits and whether the
+/// caller is a service-linked role.
+type Side = (u16, u8, Vec<super::matching::StmtHit>, bool);
+
+/// Caller sides shared, within one question (one action set on one target), by the callers
+/// with the same [`SideKey`]; statements whose match depends on the caller are matched per
+/// caller (exact: the facts equal those of a caller side computed alone).
+struct SharedSides<'a> {
+    keys: CallerSides<'a>,
+    memo: FxHashMap<SideKey, Side>,
+    /// Callers whose side came from (or went into) the memo.
+    shared_users: usize,
+}
+
+impl<'a> SharedSides<'a> {
+    /// Sides for questions on `target` (None: the cache filters statements by target).
+    fn new(engine: &'a Engine, target: Option<&Target>) -> SharedSides<'a> {
+        SharedSides {
+            keys: CallerSides::new(engine, target),
+            memo: FxHashMap::default(),
+            shared_users: 0,
+        }
+    }
+
+    /// Starts the next question, on `target` (the sides of the previous one are dropped).
+    fn retarget(&mut self, target: &Target) {
+        self.keys.retarget(target);
+        self.memo.clear();
+    }
+
+    /// The caller side of `n` for the request of `rc` (E2), added to `facts` and `hits`;
+    /// returns whether the caller is a service-linked role.
+    #[allow(clippy::too_many_arguments)]
+    fn caller_side(
+        &mut self,
+        n: &Node,
+        rc: &super::context::RequestContext,
+        info: &super::matching::ResourceInfo,
+        action_lc: &str,
+        cache: &super::matching::ActionCache,
+        facts: &mut RequestFacts,
+        hits: &mut Vec<super::matching::StmtHit>,
+    ) -> bool {
+        use super::matching::Part;
+        let e = self.keys.engine;
+        let req = rc.req;
+        let key = match n {
+            Node::P(pid) => self.keys.key(*pid, action_lc, cache),
+            _ => None,
+        };
+        let Some(key) = key else {
+            return e.caller_side(req, info, action_lc, rc, cache, Part::All, facts, hits);
+        };
+        self.shared_users += 1;
+        let side = self.memo.entry(key).or_insert_with(|| {
+            let mut f = RequestFacts::default();
+            let mut h = Vec::new();
+            let slr = e.caller_side(
+                req,
+                info,
+                action_lc,
+                rc,
+                cache,
+                Part::Independent,
+                &mut f,
+                &mut h,
+            );
+            (f.flags, f.scp_levels, h, slr)
+        });
+        facts.flags |= side.0;
+        facts.scp_levels = side.1;
+        hits.extend(side.2.iter().cloned());
+        // The statements whose match is this caller's own (C13 principal keys).
+        let mut scratch = RequestFacts::default();
+        e.caller_side(
+            req,
+            info,
+            action_lc,
+            rc,
+            cache,
+            Part::Dependent,
+            &mut scratch,
+            hits,
+        );
+        side.3
     }
 }
