@@ -1211,8 +1211,11 @@ struct SideKey {
 /// the question ([`super::matching::depends_on_caller`]).
 struct CallerSides<'a> {
     engine: &'a Engine,
-    /// Per policy: (question number, 1 no caller-independent statement for the question / 2
-    /// some); an entry of an earlier question is not yet known for this one.
+    /// Per policy: its caller-independent statements naming the action, once computed (the
+    /// action is the same for every question).
+    independent: Vec<Option<std::rc::Rc<[u32]>>>,
+    /// Per policy with such statements: (question number, 1 none of them may match the
+    /// question's target / 2 some); an entry of an earlier question is not known for this one.
     state: Vec<(u32, u8)>,
     /// The question number (starts at 1; [`CallerSides::retarget`] moves to the next).
     question: u32,
@@ -1226,6 +1229,7 @@ impl<'a> CallerSides<'a> {
     fn new(engine: &'a Engine, target: Option<&Target>) -> CallerSides<'a> {
         CallerSides {
             engine,
+            independent: vec![None; engine.env.policies.len()],
             state: vec![(0, 0); engine.env.policies.len()],
             question: 1,
             target: target.cloned(),
@@ -1245,16 +1249,23 @@ impl<'a> CallerSides<'a> {
         action: &str,
         cache: &super::matching::ActionCache,
     ) -> bool {
+        let e = self.engine;
+        let independent = self.independent[pol.0 as usize].get_or_insert_with(|| {
+            let ix = e.action_index(pol);
+            let stmts = cache.statements_for(e, pol, action);
+            stmts.iter().copied().filter(|&i| !ix.is_dependent(i)).collect()
+        });
+        if independent.is_empty() {
+            return false;
+        }
+        let Some(t) = &self.target else {
+            return true;
+        };
         let slot = &mut self.state[pol.0 as usize];
         if slot.0 != self.question {
-            let stmts = cache.statements_for(self.engine, pol, action);
-            let ix = self.engine.action_index(pol);
-            let policy = self.engine.env.policy(pol);
-            let relevant = stmts.iter().any(|&i| {
-                !ix.is_dependent(i)
-                    && self.target.as_ref().is_none_or(|t| {
-                        super::matching::resource_may_match(&policy.statements[i as usize], t)
-                    })
+            let policy = e.env.policy(pol);
+            let relevant = independent.iter().any(|&i| {
+                super::matching::resource_may_match(&policy.statements[i as usize], t)
             });
             *slot = (self.question, if relevant { 2 } else { 1 });
         }
