@@ -336,7 +336,11 @@ pub fn load_env(args: &EnvArgs) -> Result<Engine, i32> {
     // The embedded IAM action catalog is decompressed and parsed while the files load.
     let (loaded, _) = rayon::join(
         || iac::load_paths(&paths, args),
-        crate::catalog::Catalog::builtin,
+        || {
+            let tc = std::time::Instant::now();
+            crate::catalog::Catalog::builtin();
+            crate::engine::whocan::timing("catalog (alongside load)", tc);
+        },
     );
     crate::engine::whocan::timing("load", t0);
     match loaded {
@@ -491,7 +495,9 @@ pub fn run(cli: Cli) -> i32 {
                 return usage(m);
             }
             let answer = engine.reach(&resource, &context);
+            let t0 = std::time::Instant::now();
             emit(render::who(&answer, env.format));
+            crate::engine::whocan::timing("render and write", t0);
             release_at_exit((engine, answer));
             0
         }

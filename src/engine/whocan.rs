@@ -898,11 +898,14 @@ impl Engine {
                 (names, d)
             })
             .collect();
+        let t0 = std::time::Instant::now();
         let mut acc = ActionAccess::default();
         for (names, d) in decided {
             acc.add(names, d);
         }
+        timing("reach: accumulate", t0);
         let mut answer = self.finish_access(acc, "*", resource, ctx);
+        timing("reach: finish", t0);
         answer.notes.extend(self.unknown_resource_note(resource));
         answer
     }
