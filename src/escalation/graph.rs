@@ -262,15 +262,22 @@ static BATCH_STATS: [std::sync::atomic::AtomicUsize; 3] = [
 /// batch's target list, so a request costs a few words, not a cloned ARN.
 struct Batch<'e> {
     engine: &'e Engine,
+    caches: &'e Caches,
     ctx: UserContext,
     targets: Vec<Arc<str>>,
     reqs: Vec<(Pid, &'static str, u32, Option<&'static str>)>,
 }
 
 impl<'e> Batch<'e> {
-    fn new(engine: &'e Engine, ctx: &UserContext, targets: Vec<Arc<str>>) -> Self {
+    fn new(
+        engine: &'e Engine,
+        caches: &'e Caches,
+        ctx: &UserContext,
+        targets: Vec<Arc<str>>,
+    ) -> Self {
         Batch {
             engine,
+            caches,
             ctx: ctx.clone(),
             targets,
             reqs: Vec::new(),
@@ -296,7 +303,7 @@ impl<'e> Batch<'e> {
         let memo = memo.unwrap_or(&mut local);
         // Targets no policy can tell apart share one representative: each caller's facts are
         // computed once per class of targets, not once per target.
-        let rep = target_classes(self.engine, &self.reqs, &self.targets);
+        let rep = target_classes(self.engine, self.caches, &self.reqs, &self.targets);
         let tid: Vec<u32> = if remember {
             self.targets.iter().map(|t| memo.target(t)).collect()
         } else {
@@ -316,7 +323,7 @@ impl<'e> Batch<'e> {
         let mut batch = Vec::new();
         // Per request: a decision known already, or the index of its facts in the batch.
         let mut ids: Vec<Result<u32, Decision>> = vec![Ok(0); self.reqs.len()];
-        let cache = ActionCache::default();
+        let mut cache = self.caches.get("");
         let mut req = Request {
             caller: Caller::Anonymous,
             action: String::new(),
@@ -340,6 +347,7 @@ impl<'e> Batch<'e> {
             }
             if cur.map(|c| c.0) != Some(aid[i]) {
                 req.action = action.to_string();
+                cache = self.caches.get(action);
             }
             if cur.map(|c| c.1) != Some(ti) {
                 req.target = Target::Exact(self.targets[ti as usize].to_string());
@@ -381,6 +389,22 @@ impl<'e> Batch<'e> {
                 }
             })
             .collect()
+    }
+}
+
+/// The engine's statement selections ([`ActionCache`]), one per action (lower-case), shared
+/// by every batch of a build: a policy's statements for an action are selected once.
+#[derive(Default)]
+struct Caches(std::cell::RefCell<FxHashMap<String, std::rc::Rc<ActionCache>>>);
+
+impl Caches {
+    fn get(&self, action: &str) -> std::rc::Rc<ActionCache> {
+        let lc = action.to_ascii_lowercase();
+        self.0
+            .borrow_mut()
+            .entry(lc)
+            .or_insert_with(|| std::rc::Rc::new(ActionCache::default()))
+            .clone()
     }
 }
 
@@ -456,6 +480,7 @@ fn cond_dep(c: &crate::iam::Condition) -> CondDep {
 /// one, are classes of their own.
 fn target_classes(
     engine: &Engine,
+    caches: &Caches,
     reqs: &[(Pid, &'static str, u32, Option<&'static str>)],
     targets: &[Arc<str>],
 ) -> Vec<u32> {
@@ -550,14 +575,20 @@ fn target_classes(
     // (patterns, negated, how its conditions depend on the target); no `Resource` element
     // is stored as an empty `NotResource` (matches everything).
     let mut stmts: Vec<(&[String], bool, CondDep)> = Vec::new();
+    let action_caches: Vec<std::rc::Rc<ActionCache>> =
+        actions.iter().map(|a| caches.get(a)).collect();
+    let mut picked: Vec<u32> = Vec::new();
     for p in pols {
-        for st in &engine.env.policy(p).statements {
-            if !actions
-                .iter()
-                .any(|a| crate::engine::matching::action_in(st, a))
-            {
-                continue;
-            }
+        // The statements naming one of the actions (the engine's selection, cached).
+        picked.clear();
+        for (a, c) in actions.iter().zip(&action_caches) {
+            picked.extend(c.statements_for(engine, p, a).iter().copied());
+        }
+        picked.sort_unstable();
+        picked.dedup();
+        let doc = engine.env.policy(p);
+        for &k in &picked {
+            let st = &doc.statements[k as usize];
             let dep = st
                 .conditions
                 .iter()
@@ -716,6 +747,7 @@ impl Graph {
             }
         }
         let mut edges = Bundles::default();
+        let caches = std::rc::Rc::new(Caches::default());
         let mut direct_admins = Vec::new();
         let mut per_tech = vec![std::time::Duration::ZERO; TECHNIQUES.len()];
         for (ai, acct) in env.accounts.iter().enumerate() {
@@ -745,7 +777,10 @@ impl Graph {
                 .filter(|(_, d)| **d != Decision::Allow)
                 .map(|(n, _)| n.clone())
                 .collect();
-            let mut memo = Memo::default();
+            let mut memo = Memo {
+                caches: caches.clone(),
+                ..Memo::default()
+            };
             if std::env::var_os("IAMDL_NO_PREFETCH").is_none() {
                 prefetch_sets(engine, ctx, a, &nodes, &mut memo.sets);
             }
@@ -786,7 +821,7 @@ impl Graph {
             let end = (start..env.roles.len())
                 .find(|&r| env.roles[r].account != *acct)
                 .unwrap_or(env.roles.len());
-            let mut b = Batch::new(engine, ctx, role_arns[start..end].to_vec());
+            let mut b = Batch::new(engine, &caches, ctx, role_arns[start..end].to_vec());
             for r in start..end {
                 let to = engine.role_pid(r);
                 for c in engine.assumer_candidates(r, &capable) {
@@ -1461,6 +1496,8 @@ type SetMemo = FxHashMap<(&'static str, String), std::rc::Rc<Vec<Decision>>>;
 /// service may assume (several techniques pass roles to the same service).
 #[derive(Default)]
 struct Memo {
+    /// Statement selections per action, for the whole build.
+    caches: std::rc::Rc<Caches>,
     sets: SetMemo,
     trusting: FxHashMap<&'static str, std::rc::Rc<Vec<(usize, Decision)>>>,
     decisions: DecMemo,
@@ -1757,7 +1794,7 @@ fn technique_edges(
     // the rows that yield an edge.
     let acct_set: Arc<str> = Arc::from(format!("arn:aws:*:*:{a}:*"));
     let resources: Vec<Arc<str>> = targets.iter().map(|(_, res, _)| res.clone()).collect();
-    let mut b = Batch::new(engine, ctx, resources);
+    let mut b = Batch::new(engine, &memo.caches, ctx, resources);
     let mut plan: Vec<(Pid, u32, usize)> = Vec::with_capacity(cands.len() * targets.len());
     for &c in &cands {
         for ti in 0..targets.len() {
