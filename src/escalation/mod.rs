@@ -962,3 +962,88 @@ pub struct Marked {
     /// The escalation path, ending with the access step.
     pub path: Path,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The old form of the backward search: every hop of every principal and administrator
+    /// node listed, reversed, then one breadth-first search.
+    fn naive_backward(esc: &Escalation, goals: &[GNode]) -> FxHashMap<GNode, (Hop, GNode)> {
+        let mut all: Vec<GNode> = esc.engine.principal_ids().map(GNode::P).collect();
+        all.extend((0..esc.engine.env.accounts.len() as u32).map(GNode::Admin));
+        let mut rev: FxHashMap<GNode, Vec<(GNode, Hop)>> = FxHashMap::default();
+        for n in all {
+            for (m, h) in esc.out(n, true) {
+                rev.entry(m).or_default().push((n, h));
+            }
+        }
+        let mut next = FxHashMap::default();
+        let mut seen: FxHashSet<GNode> = goals.iter().copied().collect();
+        let mut q: VecDeque<GNode> = goals.iter().copied().collect();
+        while let Some(n) = q.pop_front() {
+            for &(m, h) in rev.get(&n).into_iter().flatten() {
+                if seen.insert(m) {
+                    next.insert(m, (h, n));
+                    q.push_back(m);
+                }
+            }
+        }
+        next
+    }
+
+    /// The backward search over the bundles finds the same next hop for every node as the
+    /// search over the expanded edges, towards the administrators and towards principals.
+    #[test]
+    fn backward_search_over_bundles_matches_the_expanded_graph() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/examples");
+        let mut compared = 0;
+        for ex in [
+            "demo",
+            "query-demo",
+            "03-cross-account-chain",
+            "05-org-guardrails",
+        ] {
+            let env = crate::input::load(&root.join(ex).join("env"), &Default::default())
+                .unwrap_or_else(|f| panic!("{ex} does not load: {:?}", f.errors));
+            let engine = Engine::new(env);
+            let esc = Escalation::new(&engine);
+            let mut goal_sets: Vec<Vec<GNode>> = vec![(0..engine.env.accounts.len() as u32)
+                .map(GNode::Admin)
+                .collect()];
+            goal_sets.extend(engine.principal_ids().step_by(3).map(|p| vec![GNode::P(p)]));
+            for goals in goal_sets {
+                let a = esc.backward(&goals);
+                let b = naive_backward(&esc, &goals);
+                assert_eq!(a, b, "{ex}: goals {goals:?}");
+                compared += a.len();
+            }
+            // Every principal's out-hops to principals are its expanded become edges.
+            for p in engine.principal_ids() {
+                let mut want: Vec<Pid> = esc
+                    .graph
+                    .edges()
+                    .filter(|e| e.kind == EdgeKind::Become && e.from == p)
+                    .map(|e| e.to)
+                    .collect();
+                want.sort_unstable();
+                want.dedup();
+                let got: Vec<Pid> = esc
+                    .out(GNode::P(p), false)
+                    .into_iter()
+                    .filter_map(|(n, _)| match n {
+                        GNode::P(q) => Some(q),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(
+                    got,
+                    want,
+                    "{ex}: become targets of {}",
+                    engine.principal(p).arn
+                );
+            }
+        }
+        assert!(compared > 0, "some node reaches a goal");
+    }
+}
