@@ -294,8 +294,7 @@ fn found(engine: &Engine, attacker: &str) -> Vec<String> {
     // the same pair, e.g. iam-002 next to iam-003).
     out.extend(
         esc.graph
-            .edges
-            .iter()
+            .edges()
             .filter(|e| e.from == p)
             .map(|e| e.technique.to_string()),
     );
@@ -992,8 +991,7 @@ fn target_classes_split_wherever_a_decision_differs() {
     let edges = |tech: &str| -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = esc
             .graph
-            .edges
-            .iter()
+            .edges()
             .filter(|x| x.technique == tech && !engine.principal(x.from).arn.ends_with(":root"))
             .map(|x| {
                 (

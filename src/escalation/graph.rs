@@ -45,7 +45,7 @@ pub enum EdgeKind {
     Unbound,
 }
 
-/// One technique edge between two principals.
+/// One technique edge between two principals (a view of one pair of a [`Bundle`]).
 #[derive(Debug, Clone)]
 pub struct Edge {
     /// The principal performing the technique.
@@ -64,6 +64,40 @@ pub struct Edge {
     pub note: Option<Arc<str>>,
 }
 
+/// Technique edges in compact form: every principal of a source group (attackers whose
+/// decisions for the technique on the target are identical) to every principal of `to` (the
+/// principals reached through one resource, or the roles one trust decision lets in). A
+/// `Become` bundle has no edge from a principal to itself. Pairs are expanded only when a
+/// path is printed.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The source group (index into the graph's groups).
+    pub from: u32,
+    /// The target principals.
+    pub to: Box<[Pid]>,
+    /// What its edges mean.
+    pub kind: EdgeKind,
+    /// The technique id (catalogue id or `iamdl-NNN`).
+    pub technique: &'static str,
+    /// Allow when every grant is allowed and nothing else is assumed; conditional otherwise.
+    pub decision: Decision,
+    /// The permissions its edges rely on.
+    pub grants: Arc<[Grant]>,
+    /// What else must hold.
+    pub note: Option<Arc<str>>,
+}
+
+/// One edge of a bundle: the bundle and the pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ERef {
+    /// Index into [`Graph::bundles`].
+    pub bundle: u32,
+    /// The source principal (a member of the bundle's group).
+    pub from: Pid,
+    /// The target principal (one of the bundle's targets).
+    pub to: Pid,
+}
+
 /// A node of the escalation graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GNode {
@@ -77,8 +111,17 @@ pub enum GNode {
 
 /// The escalation graph of an environment.
 pub struct Graph {
-    /// Technique edges found by the engine.
-    pub edges: Vec<Edge>,
+    /// Technique edges found by the engine, bundled (in the order they were found: account,
+    /// technique, target; then the assume-role edges).
+    pub bundles: Vec<Bundle>,
+    /// Source groups: sorted principals.
+    groups: Vec<Arc<[Pid]>>,
+    /// Bundles of each group, in order.
+    group_bundles: Vec<Vec<u32>>,
+    /// Groups of each principal.
+    groups_of: Vec<Vec<u32>>,
+    /// Bundles into each principal, in order.
+    bundles_into: Vec<Vec<u32>>,
     /// Principals that already are administrators: (principal, account index, decision).
     pub direct_admins: Vec<(Pid, u32, Decision)>,
     /// Per principal: `Some(true)` when, given any identity permission, it is an administrator
@@ -95,11 +138,75 @@ pub struct Graph {
     /// Principals of each account.
     members: Vec<Vec<Pid>>,
     direct_admin_of: FxHashMap<Pid, (u32, Decision)>,
-    /// Outgoing become edges by principal (indexes into `edges`).
-    out_become: FxHashMap<Pid, Vec<usize>>,
     n: u32,
     /// Time taken to build, in milliseconds.
     pub build_ms: u128,
+}
+
+/// Collects bundles while the graph is built, interning their source groups.
+#[derive(Default)]
+struct Bundles {
+    bundles: Vec<Bundle>,
+    groups: Vec<Arc<[Pid]>>,
+    index: FxHashMap<Arc<[Pid]>, u32>,
+}
+
+impl Bundles {
+    /// Adds a bundle; `from` must be sorted.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        from: &[Pid],
+        to: Box<[Pid]>,
+        kind: EdgeKind,
+        technique: &'static str,
+        decision: Decision,
+        grants: Arc<[Grant]>,
+        note: Option<Arc<str>>,
+    ) {
+        if from.is_empty() || to.is_empty() {
+            return;
+        }
+        let g = match self.index.get(from) {
+            Some(&g) => g,
+            None => {
+                let g = self.groups.len() as u32;
+                let a: Arc<[Pid]> = Arc::from(from);
+                self.groups.push(a.clone());
+                self.index.insert(a, g);
+                g
+            }
+        };
+        self.bundles.push(Bundle {
+            from: g,
+            to,
+            kind,
+            technique,
+            decision,
+            grants,
+            note,
+        });
+    }
+
+    /// Expanded pairs so far.
+    fn pairs(&self) -> usize {
+        self.bundles
+            .iter()
+            .map(|b| pair_count(b, &self.groups[b.from as usize]))
+            .sum()
+    }
+}
+
+/// Number of edges of a bundle.
+fn pair_count(b: &Bundle, from: &[Pid]) -> usize {
+    let mut k = from.len() * b.to.len();
+    if b.kind == EdgeKind::Become {
+        k -=
+            b.to.iter()
+                .filter(|t| from.binary_search(t).is_ok())
+                .count();
+    }
+    k
 }
 
 /// The probes that make a principal administrator-equivalent: allowed to change any role's
@@ -155,15 +262,22 @@ static BATCH_STATS: [std::sync::atomic::AtomicUsize; 3] = [
 /// batch's target list, so a request costs a few words, not a cloned ARN.
 struct Batch<'e> {
     engine: &'e Engine,
+    caches: &'e Caches,
     ctx: UserContext,
     targets: Vec<Arc<str>>,
     reqs: Vec<(Pid, &'static str, u32, Option<&'static str>)>,
 }
 
 impl<'e> Batch<'e> {
-    fn new(engine: &'e Engine, ctx: &UserContext, targets: Vec<Arc<str>>) -> Self {
+    fn new(
+        engine: &'e Engine,
+        caches: &'e Caches,
+        ctx: &UserContext,
+        targets: Vec<Arc<str>>,
+    ) -> Self {
         Batch {
             engine,
+            caches,
             ctx: ctx.clone(),
             targets,
             reqs: Vec::new(),
@@ -189,7 +303,7 @@ impl<'e> Batch<'e> {
         let memo = memo.unwrap_or(&mut local);
         // Targets no policy can tell apart share one representative: each caller's facts are
         // computed once per class of targets, not once per target.
-        let rep = target_classes(self.engine, &self.reqs, &self.targets);
+        let rep = target_classes(self.engine, self.caches, &self.reqs, &self.targets);
         let tid: Vec<u32> = if remember {
             self.targets.iter().map(|t| memo.target(t)).collect()
         } else {
@@ -209,7 +323,7 @@ impl<'e> Batch<'e> {
         let mut batch = Vec::new();
         // Per request: a decision known already, or the index of its facts in the batch.
         let mut ids: Vec<Result<u32, Decision>> = vec![Ok(0); self.reqs.len()];
-        let cache = ActionCache::default();
+        let mut cache = self.caches.get("");
         let mut req = Request {
             caller: Caller::Anonymous,
             action: String::new(),
@@ -233,6 +347,7 @@ impl<'e> Batch<'e> {
             }
             if cur.map(|c| c.0) != Some(aid[i]) {
                 req.action = action.to_string();
+                cache = self.caches.get(action);
             }
             if cur.map(|c| c.1) != Some(ti) {
                 req.target = Target::Exact(self.targets[ti as usize].to_string());
@@ -274,6 +389,22 @@ impl<'e> Batch<'e> {
                 }
             })
             .collect()
+    }
+}
+
+/// The engine's statement selections ([`ActionCache`]), one per action (lower-case), shared
+/// by every batch of a build: a policy's statements for an action are selected once.
+#[derive(Default)]
+struct Caches(std::cell::RefCell<FxHashMap<String, std::rc::Rc<ActionCache>>>);
+
+impl Caches {
+    fn get(&self, action: &str) -> std::rc::Rc<ActionCache> {
+        let lc = action.to_ascii_lowercase();
+        self.0
+            .borrow_mut()
+            .entry(lc)
+            .or_insert_with(|| std::rc::Rc::new(ActionCache::default()))
+            .clone()
     }
 }
 
@@ -349,6 +480,7 @@ fn cond_dep(c: &crate::iam::Condition) -> CondDep {
 /// one, are classes of their own.
 fn target_classes(
     engine: &Engine,
+    caches: &Caches,
     reqs: &[(Pid, &'static str, u32, Option<&'static str>)],
     targets: &[Arc<str>],
 ) -> Vec<u32> {
@@ -443,14 +575,20 @@ fn target_classes(
     // (patterns, negated, how its conditions depend on the target); no `Resource` element
     // is stored as an empty `NotResource` (matches everything).
     let mut stmts: Vec<(&[String], bool, CondDep)> = Vec::new();
+    let action_caches: Vec<std::rc::Rc<ActionCache>> =
+        actions.iter().map(|a| caches.get(a)).collect();
+    let mut picked: Vec<u32> = Vec::new();
     for p in pols {
-        for st in &engine.env.policy(p).statements {
-            if !actions
-                .iter()
-                .any(|a| crate::engine::matching::action_in(st, a))
-            {
-                continue;
-            }
+        // The statements naming one of the actions (the engine's selection, cached).
+        picked.clear();
+        for (a, c) in actions.iter().zip(&action_caches) {
+            picked.extend(c.statements_for(engine, p, a).iter().copied());
+        }
+        picked.sort_unstable();
+        picked.dedup();
+        let doc = engine.env.policy(p);
+        for &k in &picked {
+            let st = &doc.statements[k as usize];
             let dep = st
                 .conditions
                 .iter()
@@ -608,7 +746,8 @@ impl Graph {
                 members[a as usize].push(p);
             }
         }
-        let mut edges: Vec<Edge> = Vec::new();
+        let mut edges = Bundles::default();
+        let caches = std::rc::Rc::new(Caches::default());
         let mut direct_admins = Vec::new();
         let mut per_tech = vec![std::time::Duration::ZERO; TECHNIQUES.len()];
         for (ai, acct) in env.accounts.iter().enumerate() {
@@ -638,7 +777,10 @@ impl Graph {
                 .filter(|(_, d)| **d != Decision::Allow)
                 .map(|(n, _)| n.clone())
                 .collect();
-            let mut memo = Memo::default();
+            let mut memo = Memo {
+                caches: caches.clone(),
+                ..Memo::default()
+            };
             if std::env::var_os("IAMDL_NO_PREFETCH").is_none() {
                 prefetch_sets(engine, ctx, a, &nodes, &mut memo.sets);
             }
@@ -679,7 +821,7 @@ impl Graph {
             let end = (start..env.roles.len())
                 .find(|&r| env.roles[r].account != *acct)
                 .unwrap_or(env.roles.len());
-            let mut b = Batch::new(engine, ctx, role_arns[start..end].to_vec());
+            let mut b = Batch::new(engine, &caches, ctx, role_arns[start..end].to_vec());
             for r in start..end {
                 let to = engine.role_pid(r);
                 for c in engine.assumer_candidates(r, &capable) {
@@ -692,46 +834,57 @@ impl Graph {
             }
             let reqs: Vec<(Pid, u32)> = b.reqs.iter().map(|q| (q.0, start as u32 + q.2)).collect();
             let ds = b.run(None);
+            // One bundle per (role, decision): the callers it lets in.
+            let mut by_role: std::collections::BTreeMap<(u32, Decision), Vec<Pid>> =
+                Default::default();
             for ((p, r), d) in reqs.into_iter().zip(ds) {
-                if d == Decision::Deny {
-                    continue;
+                if d != Decision::Deny {
+                    by_role.entry((r, d)).or_default().push(p);
                 }
+            }
+            for ((r, d), mut from) in by_role {
+                from.sort_unstable();
+                from.dedup();
                 let firm = d == Decision::Allow;
-                edges.push(Edge {
-                    from: p,
-                    to: engine.role_pid(r as usize),
-                    kind: EdgeKind::Become,
-                    technique: "sts-001",
-                    decision: d,
-                    grants: lists
-                        .entry((r, firm))
-                        .or_insert_with(|| {
-                            Arc::new([Grant {
-                                action: "sts:AssumeRole",
-                                resource: role_arns[r as usize].clone(),
-                                service: None,
-                                decision: d,
-                            }])
-                        })
-                        .clone(),
-                    note: None,
-                });
+                let grants = lists
+                    .entry((r, firm))
+                    .or_insert_with(|| {
+                        Arc::new([Grant {
+                            action: "sts:AssumeRole",
+                            resource: role_arns[r as usize].clone(),
+                            service: None,
+                            decision: d,
+                        }])
+                    })
+                    .clone();
+                edges.add(
+                    &from,
+                    Box::new([engine.role_pid(r as usize)]),
+                    EdgeKind::Become,
+                    "sts-001",
+                    d,
+                    grants,
+                    None,
+                );
             }
             start = end;
         }
         stage(
             &format!(
-                "escalation assume-role edges ({}; {} edges in all)",
+                "escalation assume-role edges ({}; {} edges in all, as {} bundles from {} groups)",
                 batch_stats(),
-                edges.len()
+                edges.pairs(),
+                edges.bundles.len(),
+                edges.groups.len()
             ),
             t0,
         );
         // Targets of empowerment: what they become with arbitrary identity permissions.
         let mut probe_targets: Vec<Pid> = edges
+            .bundles
             .iter()
             .filter(|e| e.kind != EdgeKind::Become)
-            .map(|e| e.to)
+            .flat_map(|e| e.to.iter().copied())
             .collect();
         probe_targets.sort();
         probe_targets.dedup();
@@ -778,15 +931,63 @@ impl Graph {
                 id_admin.insert(t);
             }
         }
+        let mut g = Graph::assemble(edges, direct_admins, free, id_admin, account_of, members, n);
+        stage("escalation probes", t0);
+        let t1 = std::time::Instant::now();
+        let facts = g.facts();
+        stage("escalation facts", t1);
+        g.derived = rules::run(&facts);
+        // Group nodes are the rules' own: not reported.
+        let top = g.n + g.members.len() as u32;
+        g.derived.admin.retain(|&(p, _)| p < top);
+        stage("escalation rules", t1);
+        g.build_ms = t0.elapsed().as_millis();
+        stage("escalation graph", t0);
+        g
+    }
+
+    /// The graph of the bundles found, with its indexes.
+    fn assemble(
+        edges: Bundles,
+        direct_admins: Vec<(Pid, u32, Decision)>,
+        free: FxHashMap<Pid, bool>,
+        id_admin: FxHashSet<Pid>,
+        account_of: Vec<u32>,
+        members: Vec<Vec<Pid>>,
+        n: u32,
+    ) -> Graph {
+        let Bundles {
+            bundles, groups, ..
+        } = edges;
+        let mut group_bundles: Vec<Vec<u32>> = vec![Vec::new(); groups.len()];
+        let mut bundles_into: Vec<Vec<u32>> = vec![Vec::new(); n as usize];
+        for (i, b) in bundles.iter().enumerate() {
+            group_bundles[b.from as usize].push(i as u32);
+            for t in b.to.iter() {
+                let v = &mut bundles_into[t.0 as usize];
+                if v.last() != Some(&(i as u32)) {
+                    v.push(i as u32);
+                }
+            }
+        }
+        let mut groups_of: Vec<Vec<u32>> = vec![Vec::new(); n as usize];
+        for (gi, g) in groups.iter().enumerate() {
+            for p in g.iter() {
+                groups_of[p.0 as usize].push(gi as u32);
+            }
+        }
         let mut g = Graph {
-            edges,
+            bundles,
+            groups,
+            group_bundles,
+            groups_of,
+            bundles_into,
             direct_admins,
             free,
             id_admin,
             derived: rules::Derived::default(),
             account_of,
             members,
-            out_become: FxHashMap::default(),
             direct_admin_of: FxHashMap::default(),
             n,
             build_ms: 0,
@@ -796,19 +997,6 @@ impl Graph {
             .iter()
             .map(|&(p, a, d)| (p, (a, d)))
             .collect();
-        for (i, e) in g.edges.iter().enumerate() {
-            if e.kind == EdgeKind::Become {
-                g.out_become.entry(e.from).or_default().push(i);
-            }
-        }
-        stage("escalation probes", t0);
-        let t1 = std::time::Instant::now();
-        let facts = g.facts();
-        stage("escalation facts", t1);
-        g.derived = rules::run(&facts);
-        stage("escalation rules", t1);
-        g.build_ms = t0.elapsed().as_millis();
-        stage("escalation graph", t0);
         g
     }
 
@@ -816,15 +1004,31 @@ impl Graph {
         self.n + a
     }
 
+    /// Node id of a source group in the rules' numbering (after the administrator nodes).
+    fn group_node(&self, g: u32) -> u32 {
+        self.n + self.members.len() as u32 + g
+    }
+
+    /// Whether a group is the source of some become bundle.
+    fn group_becomes(&self, g: u32) -> bool {
+        self.group_bundles[g as usize]
+            .iter()
+            .any(|&b| self.bundles[b as usize].kind == EdgeKind::Become)
+    }
+
     fn facts(&self) -> rules::Facts {
         let mut f = rules::Facts::default();
-        // Targets per empowering principal, then one forward search from each over the
-        // become edges: x gains t when x can change t's permissions and act as t.
+        // Targets per empowering principal (the empower and unbound bundles, expanded), then
+        // which of them each can act as: x gains t when x can change t's permissions and act
+        // as t.
         let mut targets: FxHashMap<Pid, Vec<(Pid, EdgeKind)>> = FxHashMap::default();
-        for e in &self.edges {
-            match e.kind {
-                EdgeKind::Become => f.act_as.push((e.from.0, e.to.0)),
-                k => targets.entry(e.from).or_default().push((e.to, k)),
+        for b in &self.bundles {
+            if b.kind == EdgeKind::Become {
+                continue;
+            }
+            for &x in self.group(b.from) {
+                let v = targets.entry(x).or_default();
+                v.extend(b.to.iter().map(|&t| (t, b.kind)));
             }
         }
         let mut xs: Vec<&Pid> = targets.keys().collect();
@@ -840,19 +1044,43 @@ impl Graph {
                 }
             }
         }
-        for &(p, a, _) in &self.direct_admins {
-            f.act_as.push((p.0, self.admin_node(a)));
-        }
+        // Acts, compact: each principal to the group nodes it belongs to, each group node to
+        // the targets of its become bundles (a member that is also a target gets a self loop
+        // through the group node, which changes no reachability).
         // The administrator of an account can act as each of its principals; only the
         // principals with edges leaving the account matter to the rules (inside the account
         // the administrator has every permission already), so only those are linked.
         let mut leaves: FxHashSet<Pid> = FxHashSet::default();
-        for e in &self.edges {
-            if e.kind == EdgeKind::Become
-                && self.account_of[e.from.0 as usize] != self.account_of[e.to.0 as usize]
-            {
-                leaves.insert(e.from);
+        for (gi, members) in self.groups.iter().enumerate() {
+            let gi = gi as u32;
+            if !self.group_becomes(gi) {
+                continue;
             }
+            let node = self.group_node(gi);
+            let mut accts: Vec<u32> = Vec::new();
+            for &b in &self.group_bundles[gi as usize] {
+                let b = &self.bundles[b as usize];
+                if b.kind != EdgeKind::Become {
+                    continue;
+                }
+                for t in b.to.iter() {
+                    f.act_as.push((node, t.0));
+                    let a = self.account_of[t.0 as usize];
+                    if !accts.contains(&a) {
+                        accts.push(a);
+                    }
+                }
+            }
+            for p in members.iter() {
+                f.act_as.push((p.0, node));
+                let a = self.account_of[p.0 as usize];
+                if accts.iter().any(|&x| x != a) {
+                    leaves.insert(*p);
+                }
+            }
+        }
+        for &(p, a, _) in &self.direct_admins {
+            f.act_as.push((p.0, self.admin_node(a)));
         }
         for a in 0..self.members.len() {
             f.admin_nodes.push(self.admin_node(a as u32));
@@ -900,13 +1128,125 @@ impl Graph {
         &self.members[a as usize]
     }
 
-    /// Outgoing become edges of a principal.
-    pub fn become_from(&self, p: Pid) -> impl Iterator<Item = &Edge> {
-        self.out_become
-            .get(&p)
+    /// The principals of a source group (sorted).
+    pub fn group(&self, g: u32) -> &[Pid] {
+        &self.groups[g as usize]
+    }
+
+    /// Number of source groups.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The source groups a principal belongs to.
+    pub fn groups_of(&self, p: Pid) -> &[u32] {
+        &self.groups_of[p.0 as usize]
+    }
+
+    /// The bundles a principal is a target of, in order.
+    pub fn bundles_into(&self, p: Pid) -> &[u32] {
+        &self.bundles_into[p.0 as usize]
+    }
+
+    /// Whether a bundle has the edge `from` -> `to`.
+    pub fn has(&self, b: u32, from: Pid, to: Pid) -> bool {
+        let bd = &self.bundles[b as usize];
+        (bd.kind != EdgeKind::Become || from != to)
+            && bd.to.contains(&to)
+            && self.group(bd.from).binary_search(&from).is_ok()
+    }
+
+    /// The edge `from` -> `to` of `kind` the paths use: the strongest decision, then the
+    /// first found.
+    pub fn best(&self, from: Pid, to: Pid, kind: EdgeKind) -> Option<ERef> {
+        let mut best: Option<(Decision, u32)> = None;
+        for &b in self.bundles_into(to) {
+            let bd = &self.bundles[b as usize];
+            if bd.kind != kind || best.is_some_and(|(d, _)| d <= bd.decision) {
+                continue;
+            }
+            if self.has(b, from, to) {
+                best = Some((bd.decision, b));
+            }
+        }
+        best.map(|(_, bundle)| ERef { bundle, from, to })
+    }
+
+    /// The principals `p` can act as by one become edge, each with the edge the paths use,
+    /// sorted by principal.
+    pub fn become_targets(&self, p: Pid) -> Vec<(Pid, ERef)> {
+        let mut best: FxHashMap<Pid, (Decision, u32)> = FxHashMap::default();
+        for &g in self.groups_of(p) {
+            for &b in &self.group_bundles[g as usize] {
+                let bd = &self.bundles[b as usize];
+                if bd.kind != EdgeKind::Become {
+                    continue;
+                }
+                for &t in bd.to.iter() {
+                    if t == p {
+                        continue;
+                    }
+                    let e = best.entry(t).or_insert((bd.decision, b));
+                    if (bd.decision, b) < *e {
+                        *e = (bd.decision, b);
+                    }
+                }
+            }
+        }
+        let mut v: Vec<(Pid, ERef)> = best
             .into_iter()
-            .flatten()
-            .map(|&i| &self.edges[i])
+            .map(|(to, (_, bundle))| {
+                (
+                    to,
+                    ERef {
+                        bundle,
+                        from: p,
+                        to,
+                    },
+                )
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The edge of a bundle between two of its principals.
+    pub fn edge(&self, r: ERef) -> Edge {
+        let b = &self.bundles[r.bundle as usize];
+        Edge {
+            from: r.from,
+            to: r.to,
+            kind: b.kind,
+            technique: b.technique,
+            decision: b.decision,
+            grants: b.grants.clone(),
+            note: b.note.clone(),
+        }
+    }
+
+    /// Every edge, expanded (bundle by bundle): for tests and small environments.
+    pub fn edges(&self) -> impl Iterator<Item = Edge> + '_ {
+        self.bundles.iter().enumerate().flat_map(move |(i, b)| {
+            self.group(b.from).iter().flat_map(move |&from| {
+                b.to.iter()
+                    .filter(move |&&to| b.kind != EdgeKind::Become || from != to)
+                    .map(move |&to| {
+                        self.edge(ERef {
+                            bundle: i as u32,
+                            from,
+                            to,
+                        })
+                    })
+            })
+        })
+    }
+
+    /// The number of edges (principal pairs) the bundles stand for.
+    pub fn edge_count(&self) -> usize {
+        self.bundles
+            .iter()
+            .map(|b| pair_count(b, self.group(b.from)))
+            .sum()
     }
 
     /// Principals that are (directly) administrators.
@@ -914,20 +1254,24 @@ impl Graph {
         self.direct_admin_of.get(&p).copied()
     }
 
-    /// Node id of a principal or admin node in the rules' numbering, back to a node.
-    pub fn node_of(&self, id: u32) -> GNode {
+    /// Node id of a principal or admin node in the rules' numbering, back to a node (`None`
+    /// for a group node).
+    pub fn node_of(&self, id: u32) -> Option<GNode> {
         if id < self.n {
-            GNode::P(Pid(id))
+            Some(GNode::P(Pid(id)))
+        } else if id < self.n + self.members.len() as u32 {
+            Some(GNode::Admin(id - self.n))
         } else {
-            GNode::Admin(id - self.n)
+            None
         }
     }
 }
 
 /// Which principals reach which targets over the become edges (a principal reaches itself):
-/// the strongly connected components of the become graph (Tarjan), then per component the
-/// set of targets it reaches, as a bitset, computed once in reverse topological order. Linear
-/// in the edges times the targets / 64, instead of one search per empowering principal.
+/// the strongly connected components of the become graph in its compact form (principals and
+/// source groups; Tarjan), then per component the set of targets it reaches, as a bitset,
+/// computed once in reverse topological order. Linear in the bundles' sizes times the targets
+/// / 64, instead of one search per empowering principal.
 struct Reach {
     comp: Vec<u32>,
     index: FxHashMap<Pid, u32>,
@@ -937,26 +1281,45 @@ struct Reach {
 
 impl Reach {
     fn new(g: &Graph, targets: impl Iterator<Item = Pid>) -> Reach {
-        let n = g.n as usize;
-        // Adjacency (CSR) of the become edges between principals.
-        let mut start = vec![0u32; n + 1];
-        for e in &g.edges {
-            if e.kind == EdgeKind::Become {
-                start[e.from.0 as usize + 1] += 1;
+        // Nodes: the principals, then one per source group of become bundles; a principal
+        // points to its groups, a group to the targets of its become bundles.
+        let np = g.n as usize;
+        let n = np + g.groups.len();
+        let becomes: Vec<bool> = (0..g.groups.len() as u32)
+            .map(|gi| g.group_becomes(gi))
+            .collect();
+        let mut arcs: Vec<(u32, u32)> = Vec::new();
+        for (gi, members) in g.groups.iter().enumerate() {
+            if !becomes[gi] {
+                continue;
             }
+            let node = (np + gi) as u32;
+            for p in members.iter() {
+                arcs.push((p.0, node));
+            }
+            for &b in &g.group_bundles[gi] {
+                let b = &g.bundles[b as usize];
+                if b.kind == EdgeKind::Become {
+                    arcs.extend(b.to.iter().map(|t| (node, t.0)));
+                }
+            }
+        }
+        // Adjacency (CSR).
+        let mut start = vec![0u32; n + 1];
+        for &(a, _) in &arcs {
+            start[a as usize + 1] += 1;
         }
         for v in 0..n {
             start[v + 1] += start[v];
         }
         let mut fill = start.clone();
         let mut adj = vec![0u32; start[n] as usize];
-        for e in &g.edges {
-            if e.kind == EdgeKind::Become {
-                let k = &mut fill[e.from.0 as usize];
-                adj[*k as usize] = e.to.0;
-                *k += 1;
-            }
+        for &(a, b) in &arcs {
+            let k = &mut fill[a as usize];
+            adj[*k as usize] = b;
+            *k += 1;
         }
+        drop(arcs);
         let succ = |v: usize| &adj[start[v] as usize..start[v + 1] as usize];
         // Tarjan, iterative: components are numbered sinks first.
         const NONE: u32 = u32::MAX;
@@ -1133,6 +1496,8 @@ type SetMemo = FxHashMap<(&'static str, String), std::rc::Rc<Vec<Decision>>>;
 /// service may assume (several techniques pass roles to the same service).
 #[derive(Default)]
 struct Memo {
+    /// Statement selections per action, for the whole build.
+    caches: std::rc::Rc<Caches>,
     sets: SetMemo,
     trusting: FxHashMap<&'static str, std::rc::Rc<Vec<(usize, Decision)>>>,
     decisions: DecMemo,
@@ -1237,7 +1602,7 @@ fn technique_edges(
     tech: &'static Technique,
     a: &str,
     nodes: &[Node],
-    edges: &mut Vec<Edge>,
+    edges: &mut Bundles,
     memo: &mut Memo,
 ) {
     let env = &engine.env;
@@ -1429,7 +1794,7 @@ fn technique_edges(
     // the rows that yield an edge.
     let acct_set: Arc<str> = Arc::from(format!("arn:aws:*:*:{a}:*"));
     let resources: Vec<Arc<str>> = targets.iter().map(|(_, res, _)| res.clone()).collect();
-    let mut b = Batch::new(engine, ctx, resources);
+    let mut b = Batch::new(engine, &memo.caches, ctx, resources);
     let mut plan: Vec<(Pid, u32, usize)> = Vec::with_capacity(cands.len() * targets.len());
     for &c in &cands {
         for ti in 0..targets.len() {
@@ -1455,10 +1820,13 @@ fn technique_edges(
         _ => EdgeKind::Become,
     };
     let mut grants: Vec<Grant> = Vec::with_capacity(tech.actions.len());
-    // Grant lists are equal for every candidate with the same target and decisions: shared.
-    let mut shared_grants: FxHashMap<(u32, Vec<Decision>), Arc<[Grant]>> = FxHashMap::default();
+    // Per (target, decisions of its grants): one bundle (target, candidates, decision,
+    // grants, note).
+    type Pending = (u32, Vec<Pid>, Decision, Arc<[Grant]>, Option<Arc<str>>);
+    let mut pending: FxHashMap<(u32, Vec<Decision>), usize> = FxHashMap::default();
+    let mut bundled: Vec<Pending> = Vec::new();
     for (c, ti, first) in plan {
-        let (tos, resource, note) = &targets[ti as usize];
+        let (_, resource, note) = &targets[ti as usize];
         let on_set = cand_dec.get(&c).copied().unwrap_or(Decision::Conditional);
         grants.clear();
         match tech.kind {
@@ -1510,38 +1878,37 @@ fn technique_edges(
         } else {
             worst(grants.iter().map(|g| g.decision))
         };
-        let mut shared: Option<Arc<[Grant]>> = None;
-        let mut share = || {
-            shared
-                .get_or_insert_with(|| {
-                    let key = (ti, grants.iter().map(|g| g.decision).collect());
-                    shared_grants
-                        .entry(key)
-                        .or_insert_with(|| Arc::from(grants.as_slice()))
-                        .clone()
-                })
-                .clone()
-        };
-        for &to in tos {
-            if kind == EdgeKind::Become && to == c {
-                continue;
+        // Candidates with the same decisions on this target share one bundle.
+        let key = (ti, grants.iter().map(|g| g.decision).collect::<Vec<_>>());
+        match pending.get(&key) {
+            Some(&k) => bundled[k].1.push(c),
+            None => {
+                pending.insert(key, bundled.len());
+                bundled.push((
+                    ti,
+                    vec![c],
+                    decision,
+                    Arc::from(grants.as_slice()),
+                    note.clone(),
+                ));
             }
-            if tech.kind == Kind::JoinGroup
-                && !matches!(engine.principal(to).kind, PrincipalKind::User(_))
-            {
-                continue;
-            }
-            let g = share();
-            edges.push(Edge {
-                from: c,
-                to,
-                kind,
-                technique: tech.id,
-                decision,
-                grants: g,
-                note: note.clone(),
-            });
         }
+    }
+    // In target order, so that the first edge of a pair is the one found first (as when the
+    // edges were listed candidate by candidate).
+    bundled.sort_by_key(|b| b.0);
+    for (ti, mut from, decision, grants, note) in bundled {
+        let (tos, _, _) = &targets[ti as usize];
+        let to: Box<[Pid]> = tos
+            .iter()
+            .copied()
+            .filter(|&to| {
+                tech.kind != Kind::JoinGroup
+                    || matches!(engine.principal(to).kind, PrincipalKind::User(_))
+            })
+            .collect();
+        from.sort_unstable();
+        edges.add(&from, to, kind, tech.id, decision, grants, note);
     }
 }
 
@@ -1549,20 +1916,9 @@ fn technique_edges(
 mod tests {
     use super::*;
 
-    fn edge(from: u32, to: u32, kind: EdgeKind) -> Edge {
-        Edge {
-            from: Pid(from),
-            to: Pid(to),
-            kind,
-            technique: "sts-001",
-            decision: Decision::Allow,
-            grants: Arc::new([]),
-            note: None,
-        }
-    }
-
     /// The component bitsets agree with one breadth-first search per principal over the
-    /// become edges (cycles, self loops, chains; empower edges ignored).
+    /// become edges (cycles, self loops, chains; empower edges ignored), the edges given as
+    /// bundles of random source groups and targets.
     #[test]
     fn reach_matches_breadth_first_search() {
         let n = 40u32;
@@ -1573,45 +1929,79 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let mut edges = Vec::new();
-        for _ in 0..70 {
-            let (a, b) = ((next() % n as u64) as u32, (next() % n as u64) as u32);
+        let mut b = Bundles::default();
+        for _ in 0..30 {
+            let mut from: Vec<Pid> = (0..1 + next() % 3)
+                .map(|_| Pid((next() % n as u64) as u32))
+                .collect();
+            from.sort_unstable();
+            from.dedup();
+            let to: Box<[Pid]> = (0..1 + next() % 3)
+                .map(|_| Pid((next() % n as u64) as u32))
+                .collect();
             let kind = if next() % 5 == 0 {
                 EdgeKind::Empower
             } else {
                 EdgeKind::Become
             };
-            edges.push(edge(a, b, kind));
+            b.add(
+                &from,
+                to,
+                kind,
+                "sts-001",
+                Decision::Allow,
+                Arc::new([]),
+                None,
+            );
         }
-        let g = Graph {
-            edges,
-            direct_admins: Vec::new(),
-            free: FxHashMap::default(),
-            id_admin: FxHashSet::default(),
-            derived: rules::Derived::default(),
-            account_of: vec![u32::MAX; n as usize],
-            members: Vec::new(),
-            direct_admin_of: FxHashMap::default(),
-            out_become: FxHashMap::default(),
+        let g = Graph::assemble(
+            b,
+            Vec::new(),
+            FxHashMap::default(),
+            FxHashSet::default(),
+            vec![u32::MAX; n as usize],
+            Vec::new(),
             n,
-            build_ms: 0,
-        };
-        // Every other principal is a target.
-        let reach = Reach::new(&g, (0..n).step_by(2).map(Pid));
+        );
+        let edges: Vec<Edge> = g.edges().collect();
+        assert_eq!(edges.len(), g.edge_count());
+        assert!(edges
+            .iter()
+            .all(|e| e.kind != EdgeKind::Become || e.from != e.to));
+        // Every expanded edge is found again as the best edge of its pair.
+        for e in &edges {
+            let r = g.best(e.from, e.to, e.kind).expect("best edge");
+            assert!(g.has(r.bundle, e.from, e.to));
+        }
+        // Every principal is a target.
+        let reach = Reach::new(&g, (0..n).map(Pid));
         let mut found = 0;
         for x in 0..n {
             let mut seen = vec![false; n as usize];
             seen[x as usize] = true;
             let mut queue = vec![x];
             while let Some(v) = queue.pop() {
-                for e in g.edges.iter().filter(|e| e.kind == EdgeKind::Become) {
+                for e in edges.iter().filter(|e| e.kind == EdgeKind::Become) {
                     if e.from.0 == v && !seen[e.to.0 as usize] {
                         seen[e.to.0 as usize] = true;
                         queue.push(e.to.0);
                     }
                 }
             }
-            for t in (0..n).step_by(2) {
+            let one_hop: Vec<Pid> = g
+                .become_targets(Pid(x))
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect();
+            let mut direct: Vec<Pid> = edges
+                .iter()
+                .filter(|e| e.kind == EdgeKind::Become && e.from.0 == x)
+                .map(|e| e.to)
+                .collect();
+            direct.sort_unstable();
+            direct.dedup();
+            assert_eq!(one_hop, direct, "become targets of {x}");
+            for t in 0..n {
                 assert_eq!(
                     reach.reaches(Pid(x), Pid(t)),
                     seen[t as usize],
@@ -1619,8 +2009,6 @@ mod tests {
                 );
                 found += usize::from(seen[t as usize] && t != x);
             }
-            // Not a target: never reported.
-            assert!(!reach.reaches(Pid(x), Pid(1)));
         }
         assert!(found > 0, "the random graph has paths");
     }

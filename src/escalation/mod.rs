@@ -15,7 +15,7 @@ pub mod techniques;
 use crate::engine::answer::{Decision, WhoCanAnswer};
 use crate::engine::request::{Caller, Pid, PrincipalKind, Request, Target, UserContext};
 use crate::engine::Engine;
-use graph::{EdgeKind, GNode, Graph};
+use graph::{ERef, EdgeKind, GNode, Graph};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -49,8 +49,8 @@ pub fn path_decision(p: &[Step]) -> Decision {
 /// A hop of the search graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Hop {
-    /// A technique edge (index into `Graph::edges`).
-    Edge(usize),
+    /// A technique edge.
+    Edge(ERef),
     /// An administrator already.
     DirectAdmin,
     /// From an account's administrator to one of its principals.
@@ -59,11 +59,14 @@ enum Hop {
     Gains(Pid),
     /// `AdminOf(p, a)`.
     AdminOf,
-    /// `p` empowers `t` (edge index) and is `t` or acts as `t` by one edge: to `Empowered(t)`.
-    Empowers(usize, Option<usize>),
+    /// `p` empowers `t` (edge) and is `t` or acts as `t` by one edge: to `Empowered(t)`.
+    Empowers(ERef, Option<ERef>),
     /// As `Empowers`, where `t` with any permission is an administrator: to `Admin(a)`.
-    EmpowersAdmin(usize, Option<usize>),
+    EmpowersAdmin(ERef, Option<ERef>),
 }
+
+/// Key of a rendered permission proof: principal, action, target, service.
+type ProofKey = (Pid, String, Target, Option<String>);
 
 /// Answers escalation questions over one graph.
 pub struct Escalation<'e> {
@@ -74,13 +77,15 @@ pub struct Escalation<'e> {
     gains_by: FxHashMap<u32, Vec<(u32, u32)>>,
     frees_by: FxHashMap<u32, Vec<(u32, u32)>>,
     admin_of_by: FxHashMap<u32, Vec<u32>>,
-    edge_at: FxHashMap<(Pid, Pid, EdgeKind), usize>,
     /// Per principal: (target, empower edge, become edge when the target is another).
-    plain: FxHashMap<Pid, Vec<(Pid, usize, Option<usize>)>>,
-    /// The reversed graph, built on first use.
+    plain: FxHashMap<Pid, Vec<(Pid, ERef, Option<ERef>)>>,
+    /// The hops into administrator and empowered nodes, reversed, built on first use (the
+    /// hops into principals are read from the bundles).
     rev: std::cell::OnceCell<FxHashMap<GNode, Vec<(GNode, Hop)>>>,
     /// Derived hops being explained: not used again inside their own explanation.
     explaining: std::cell::RefCell<Vec<(GNode, GNode)>>,
+    /// Permission proofs rendered so far (paths share their first steps).
+    proofs: std::cell::RefCell<FxHashMap<ProofKey, String>>,
 }
 
 impl<'e> Escalation<'e> {
@@ -104,29 +109,28 @@ impl<'e> Escalation<'e> {
         for &(p, a) in &graph.derived.admin_of {
             admin_of_by.entry(p).or_default().push(a - n);
         }
-        let mut edge_at: FxHashMap<(Pid, Pid, EdgeKind), usize> = FxHashMap::default();
-        for (i, e) in graph.edges.iter().enumerate() {
-            let k = (e.from, e.to, e.kind);
-            match edge_at.get(&k) {
-                Some(&j) if graph.edges[j].decision <= e.decision => {}
-                _ => {
-                    edge_at.insert(k, i);
+        // The empower pairs (few: changing permissions is rarely granted), each with its
+        // edges.
+        let mut pairs: Vec<(Pid, Pid)> = Vec::new();
+        for b in &graph.bundles {
+            if b.kind == EdgeKind::Empower {
+                for &from in graph.group(b.from) {
+                    pairs.extend(b.to.iter().map(|&to| (from, to)));
                 }
             }
         }
-        let mut plain: FxHashMap<Pid, Vec<(Pid, usize, Option<usize>)>> = FxHashMap::default();
-        for (&(from, to, kind), &i) in &edge_at {
-            if kind != EdgeKind::Empower {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut plain: FxHashMap<Pid, Vec<(Pid, ERef, Option<ERef>)>> = FxHashMap::default();
+        for (from, to) in pairs {
+            let Some(i) = graph.best(from, to, EdgeKind::Empower) else {
                 continue;
-            }
+            };
             if from == to {
                 plain.entry(from).or_default().push((to, i, None));
-            } else if let Some(&j) = edge_at.get(&(from, to, EdgeKind::Become)) {
+            } else if let Some(j) = graph.best(from, to, EdgeKind::Become) {
                 plain.entry(from).or_default().push((to, i, Some(j)));
             }
-        }
-        for v in plain.values_mut() {
-            v.sort();
         }
         Escalation {
             engine,
@@ -135,54 +139,65 @@ impl<'e> Escalation<'e> {
             gains_by,
             frees_by,
             admin_of_by,
-            edge_at,
             explaining: Default::default(),
             rev: Default::default(),
+            proofs: Default::default(),
         }
     }
 
     /// Outgoing hops of a node. `deep` allows the derived hops (Gains, AdminOf).
     fn out(&self, n: GNode, deep: bool) -> Vec<(GNode, Hop)> {
-        let mut v = Vec::new();
         match n {
             GNode::P(p) => {
-                for e in self.graph.become_from(p) {
-                    let i = self.edge_at[&(e.from, e.to, EdgeKind::Become)];
-                    v.push((GNode::P(e.to), Hop::Edge(i)));
-                }
-                if let Some((a, _)) = self.graph.is_direct_admin(p) {
-                    v.push((GNode::Admin(a), Hop::DirectAdmin));
-                }
-                for &(t, i, j) in self.plain.get(&p).into_iter().flatten() {
-                    v.push((GNode::Empowered(t), Hop::Empowers(i, j)));
-                    if self.graph.free.get(&t) == Some(&true) {
-                        if let Some(a) = self.graph.account_index(t) {
-                            v.push((GNode::Admin(a), Hop::EmpowersAdmin(i, j)));
-                        }
-                    }
-                }
-                if deep {
-                    let busy = self.explaining.borrow();
-                    for &a in self.admin_of_by.get(&p.0).into_iter().flatten() {
-                        if !busy.contains(&(n, GNode::Admin(a))) {
-                            v.push((GNode::Admin(a), Hop::AdminOf));
-                        }
-                    }
-                    for &(t, x) in self.gains_by.get(&p.0).into_iter().flatten() {
-                        if !busy.contains(&(n, GNode::Empowered(Pid(t)))) {
-                            v.push((GNode::Empowered(Pid(t)), Hop::Gains(Pid(x))));
-                        }
-                    }
-                }
+                let mut v: Vec<(GNode, Hop)> = self
+                    .graph
+                    .become_targets(p)
+                    .into_iter()
+                    .map(|(t, e)| (GNode::P(t), Hop::Edge(e)))
+                    .collect();
+                v.extend(self.out_special(p, deep));
+                v
             }
-            GNode::Admin(a) => {
-                for &q in self.graph.members(a) {
-                    v.push((GNode::P(q), Hop::Member));
-                }
-            }
-            GNode::Empowered(_) => {}
+            GNode::Admin(a) => self
+                .graph
+                .members(a)
+                .iter()
+                .map(|&q| (GNode::P(q), Hop::Member))
+                .collect(),
+            GNode::Empowered(_) => Vec::new(),
         }
-        v.sort_by_key(|(n, h)| (*n, matches!(h, Hop::Member)));
+    }
+
+    /// The hops of principal `p` into administrator and empowered nodes, sorted by node, the
+    /// first of each node only (in the order: already an administrator, empowering, derived).
+    fn out_special(&self, p: Pid, deep: bool) -> Vec<(GNode, Hop)> {
+        let n = GNode::P(p);
+        let mut v = Vec::new();
+        if let Some((a, _)) = self.graph.is_direct_admin(p) {
+            v.push((GNode::Admin(a), Hop::DirectAdmin));
+        }
+        for &(t, i, j) in self.plain.get(&p).into_iter().flatten() {
+            v.push((GNode::Empowered(t), Hop::Empowers(i, j)));
+            if self.graph.free.get(&t) == Some(&true) {
+                if let Some(a) = self.graph.account_index(t) {
+                    v.push((GNode::Admin(a), Hop::EmpowersAdmin(i, j)));
+                }
+            }
+        }
+        if deep {
+            let busy = self.explaining.borrow();
+            for &a in self.admin_of_by.get(&p.0).into_iter().flatten() {
+                if !busy.contains(&(n, GNode::Admin(a))) {
+                    v.push((GNode::Admin(a), Hop::AdminOf));
+                }
+            }
+            for &(t, x) in self.gains_by.get(&p.0).into_iter().flatten() {
+                if !busy.contains(&(n, GNode::Empowered(Pid(t)))) {
+                    v.push((GNode::Empowered(Pid(t)), Hop::Gains(Pid(x))));
+                }
+            }
+        }
+        v.sort_by_key(|(n, _)| *n);
         v.dedup_by_key(|(n, _)| *n);
         v
     }
@@ -269,7 +284,7 @@ impl<'e> Escalation<'e> {
     fn gains_steps(&self, p: Pid, t: Pid, x: Pid, depth: u32) -> Path {
         let mut steps = self.steps_between(p, x, depth);
         let before = steps.len();
-        if let Some(&i) = self.edge_at.get(&(x, t, EdgeKind::Empower)) {
+        if let Some(i) = self.graph.best(x, t, EdgeKind::Empower) {
             steps.push(self.edge_step(i));
         }
         let to_t = self.steps_between(p, t, depth);
@@ -296,7 +311,7 @@ impl<'e> Escalation<'e> {
             .find(|(tt, _)| *tt == t.0)
             .copied()?;
         let mut steps = self.steps_between(p, Pid(x), depth);
-        if let Some(&i) = self.edge_at.get(&(Pid(x), Pid(tt), EdgeKind::Unbound)) {
+        if let Some(i) = self.graph.best(Pid(x), Pid(tt), EdgeKind::Unbound) {
             steps.push(self.edge_step(i));
         }
         steps.extend(self.steps_between(p, t, depth));
@@ -330,7 +345,7 @@ impl<'e> Escalation<'e> {
                     steps.push(bec);
                 }
                 if let Hop::EmpowersAdmin(..) = h {
-                    let t = self.graph.edges[i].to;
+                    let t = i.to;
                     steps.push(self.admin_after_step(t, b, false));
                 }
                 steps
@@ -438,6 +453,27 @@ impl<'e> Escalation<'e> {
 
     /// One permission, with the statements that allow it.
     fn grant_proof(&self, p: Pid, action: &str, target: &Target, service: Option<&str>) -> String {
+        let key = (
+            p,
+            action.to_string(),
+            target.clone(),
+            service.map(str::to_string),
+        );
+        if let Some(s) = self.proofs.borrow().get(&key) {
+            return s.clone();
+        }
+        let s = self.grant_proof_new(p, action, target, service);
+        self.proofs.borrow_mut().insert(key, s.clone());
+        s
+    }
+
+    fn grant_proof_new(
+        &self,
+        p: Pid,
+        action: &str,
+        target: &Target,
+        service: Option<&str>,
+    ) -> String {
         let ans = self.engine.can_with(
             &Request {
                 caller: Caller::Entity {
@@ -474,8 +510,8 @@ impl<'e> Escalation<'e> {
     }
 
     /// The step of a technique edge, with its proof.
-    fn edge_step(&self, i: usize) -> Step {
-        let e = &self.graph.edges[i];
+    fn edge_step(&self, i: ERef) -> Step {
+        let e = &self.graph.edge(i);
         let mut proofs: Vec<String> = e
             .grants
             .iter()
@@ -575,15 +611,20 @@ impl<'e> Escalation<'e> {
             .collect()
     }
 
-    /// The reversed graph (every hop of every principal and administrator node).
+    /// The hops into administrator and empowered nodes, reversed: from the few principals
+    /// that have such hops.
     fn reversed(&self) -> &FxHashMap<GNode, Vec<(GNode, Hop)>> {
         self.rev.get_or_init(|| {
+            let mut from: Vec<Pid> = self.graph.direct_admins.iter().map(|d| d.0).collect();
+            from.extend(self.plain.keys());
+            from.extend(self.admin_of_by.keys().map(|&p| Pid(p)));
+            from.extend(self.gains_by.keys().map(|&p| Pid(p)));
+            from.sort_unstable();
+            from.dedup();
             let mut rev: FxHashMap<GNode, Vec<(GNode, Hop)>> = FxHashMap::default();
-            let mut all: Vec<GNode> = self.engine.principal_ids().map(GNode::P).collect();
-            all.extend((0..self.engine.env.accounts.len() as u32).map(GNode::Admin));
-            for n in all {
-                for (m, h) in self.out(n, true) {
-                    rev.entry(m).or_default().push((n, h));
+            for p in from {
+                for (m, h) in self.out_special(p, true) {
+                    rev.entry(m).or_default().push((GNode::P(p), h));
                 }
             }
             rev
@@ -591,15 +632,76 @@ impl<'e> Escalation<'e> {
     }
 
     /// One backward breadth-first search from `goals`: for every node that reaches one, its
-    /// next hop on a shortest way there.
+    /// next hop on a shortest way there (the first found, predecessors taken in node order).
+    /// The hops into a principal are read from the bundles that target it; a source group
+    /// whose members are all reached already is skipped, so each group is scanned about once.
     fn backward(&self, goals: &[GNode]) -> FxHashMap<GNode, (Hop, GNode)> {
         let rev = self.reversed();
+        let g = &self.graph;
         let mut next: FxHashMap<GNode, (Hop, GNode)> = FxHashMap::default();
-        let mut seen: FxHashSet<GNode> = goals.iter().copied().collect();
-        let mut q: VecDeque<GNode> = goals.iter().copied().collect();
+        let mut seen: FxHashSet<GNode> = FxHashSet::default();
+        // Members of each group reached so far.
+        let mut reached = vec![0u32; g.group_count()];
+        let mut q: VecDeque<GNode> = VecDeque::new();
+        let visit = |m: GNode, seen: &mut FxHashSet<GNode>, reached: &mut Vec<u32>| {
+            if !seen.insert(m) {
+                return false;
+            }
+            if let GNode::P(p) = m {
+                for &gi in g.groups_of(p) {
+                    reached[gi as usize] += 1;
+                }
+            }
+            true
+        };
+        for &n in goals {
+            if visit(n, &mut seen, &mut reached) {
+                q.push_back(n);
+            }
+        }
+        let mut best: FxHashMap<Pid, (Decision, u32)> = FxHashMap::default();
         while let Some(n) = q.pop_front() {
-            for &(m, h) in rev.get(&n).into_iter().flatten() {
-                if seen.insert(m) {
+            let mut preds: Vec<(GNode, Hop)> = Vec::new();
+            match n {
+                GNode::P(t) => {
+                    best.clear();
+                    for &b in g.bundles_into(t) {
+                        let bd = &g.bundles[b as usize];
+                        let members = g.group(bd.from);
+                        if bd.kind != EdgeKind::Become
+                            || reached[bd.from as usize] as usize == members.len()
+                        {
+                            continue;
+                        }
+                        for &m in members {
+                            if m == t || seen.contains(&GNode::P(m)) {
+                                continue;
+                            }
+                            let e = best.entry(m).or_insert((bd.decision, b));
+                            if (bd.decision, b) < *e {
+                                *e = (bd.decision, b);
+                            }
+                        }
+                    }
+                    preds.extend(best.iter().map(|(&m, &(_, bundle))| {
+                        (
+                            GNode::P(m),
+                            Hop::Edge(ERef {
+                                bundle,
+                                from: m,
+                                to: t,
+                            }),
+                        )
+                    }));
+                    if let Some(a) = g.account_index(t) {
+                        preds.push((GNode::Admin(a), Hop::Member));
+                    }
+                }
+                _ => preds.extend(rev.get(&n).into_iter().flatten().copied()),
+            }
+            preds.sort_by_key(|(m, _)| *m);
+            for (m, h) in preds {
+                if visit(m, &mut seen, &mut reached) {
                     next.insert(m, (h, n));
                     q.push_back(m);
                 }
@@ -859,4 +961,89 @@ pub struct Marked {
     pub decision: Decision,
     /// The escalation path, ending with the access step.
     pub path: Path,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The old form of the backward search: every hop of every principal and administrator
+    /// node listed, reversed, then one breadth-first search.
+    fn naive_backward(esc: &Escalation, goals: &[GNode]) -> FxHashMap<GNode, (Hop, GNode)> {
+        let mut all: Vec<GNode> = esc.engine.principal_ids().map(GNode::P).collect();
+        all.extend((0..esc.engine.env.accounts.len() as u32).map(GNode::Admin));
+        let mut rev: FxHashMap<GNode, Vec<(GNode, Hop)>> = FxHashMap::default();
+        for n in all {
+            for (m, h) in esc.out(n, true) {
+                rev.entry(m).or_default().push((n, h));
+            }
+        }
+        let mut next = FxHashMap::default();
+        let mut seen: FxHashSet<GNode> = goals.iter().copied().collect();
+        let mut q: VecDeque<GNode> = goals.iter().copied().collect();
+        while let Some(n) = q.pop_front() {
+            for &(m, h) in rev.get(&n).into_iter().flatten() {
+                if seen.insert(m) {
+                    next.insert(m, (h, n));
+                    q.push_back(m);
+                }
+            }
+        }
+        next
+    }
+
+    /// The backward search over the bundles finds the same next hop for every node as the
+    /// search over the expanded edges, towards the administrators and towards principals.
+    #[test]
+    fn backward_search_over_bundles_matches_the_expanded_graph() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/examples");
+        let mut compared = 0;
+        for ex in [
+            "demo",
+            "query-demo",
+            "03-cross-account-chain",
+            "05-org-guardrails",
+        ] {
+            let env = crate::input::load(&root.join(ex).join("env"), &Default::default())
+                .unwrap_or_else(|f| panic!("{ex} does not load: {:?}", f.errors));
+            let engine = Engine::new(env);
+            let esc = Escalation::new(&engine);
+            let mut goal_sets: Vec<Vec<GNode>> = vec![(0..engine.env.accounts.len() as u32)
+                .map(GNode::Admin)
+                .collect()];
+            goal_sets.extend(engine.principal_ids().step_by(3).map(|p| vec![GNode::P(p)]));
+            for goals in goal_sets {
+                let a = esc.backward(&goals);
+                let b = naive_backward(&esc, &goals);
+                assert_eq!(a, b, "{ex}: goals {goals:?}");
+                compared += a.len();
+            }
+            // Every principal's out-hops to principals are its expanded become edges.
+            for p in engine.principal_ids() {
+                let mut want: Vec<Pid> = esc
+                    .graph
+                    .edges()
+                    .filter(|e| e.kind == EdgeKind::Become && e.from == p)
+                    .map(|e| e.to)
+                    .collect();
+                want.sort_unstable();
+                want.dedup();
+                let got: Vec<Pid> = esc
+                    .out(GNode::P(p), false)
+                    .into_iter()
+                    .filter_map(|(n, _)| match n {
+                        GNode::P(q) => Some(q),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(
+                    got,
+                    want,
+                    "{ex}: become targets of {}",
+                    engine.principal(p).arn
+                );
+            }
+        }
+        assert!(compared > 0, "some node reaches a goal");
+    }
 }

@@ -549,7 +549,7 @@ pub fn build(esc: &Escalation, resources: &[String]) -> Report {
         summary: json!({
             "principals": engine.principal_ids().count(),
             "accounts": engine.env.accounts.len(),
-            "technique_edges": esc.graph.edges.len(),
+            "technique_edges": esc.graph.edge_count(),
             "escalation_graph_ms": esc.graph.build_ms,
             "resources": resources.len(),
             "findings": findings.len(),

@@ -1,8 +1,10 @@
 //! The escalation rules (crepe): from the technique edges found by the engine, who can give
 //! whom arbitrary permissions and who can become an administrator of which account.
 //!
-//! Nodes are `u32`: principals of the engine's table, then one administrator node per account
-//! (see `graph.rs`). `Gains` / `Frees` are found in `graph.rs` by a forward search from each
+//! Nodes are `u32`: principals of the engine's table, then one administrator node per account,
+//! then one node per source group of the compact graph (see `graph.rs`: `Acts(p, g)` for the
+//! members p of group g, `Acts(g, t)` for the targets t of its become bundles, so the relation
+//! stays the size of the bundles, not of the principal pairs they stand for). `Gains` / `Frees` are found in `graph.rs` by a forward search from each
 //! empowering principal to its targets (so their size is bounded by the empower edges, never
 //! all pairs); the closure computed here is only towards the administrator nodes (principals ×
 //! accounts at most).
@@ -88,7 +90,7 @@ pub struct Derived {
     pub frees: Vec<(u32, u32, u32)>,
     /// `(p, a)`: p makes itself administrator of a (through a `Gains`/`Frees`).
     pub admin_of: Vec<(u32, u32)>,
-    /// `(p, a)`: p is or can become administrator of a.
+    /// `(p, a)`: p (a principal or administrator node) is or can become administrator of a.
     pub admin: Vec<(u32, u32)>,
 }
 
