@@ -442,9 +442,19 @@ fn template_layered_over_a_snapshot_joins_its_account() {
         ),
         "{d}"
     );
+    // The Lambda service can assume the new role (its trust policy), so it gains the same
+    // access through it (chains are followed per action: `via` names the role that holds it).
+    assert!(
+        gained
+            .iter()
+            .any(|g| g["principal"] == "lambda.amazonaws.com"
+                && g["action"] == "s3:PutObject"
+                && g["via"] == serde_json::json!(["arn:aws:iam::111111111111:role/ingest"])),
+        "{d}"
+    );
     // Principals outside the environment (the partner account 222222222222 the old bucket
     // policy named) are not enumerated by reach, so their lost access is not listed.
-    assert_eq!(gained.len(), 1, "{d}");
+    assert_eq!(gained.len(), 2, "{d}");
 }
 
 /// Runs the binary on a malformed input: exit 2 and an error naming each expected piece.

@@ -510,7 +510,7 @@ impl Engine {
             }
         }
         let t1 = std::time::Instant::now();
-        let principals = self.with_chains(access, ctx);
+        let (principals, _) = self.with_chains(access, ctx, None);
         timing("who-can chains", t1);
         let mut notes = self.global_notes();
         notes.extend(self.unknown_resource_note(target.text()));
@@ -571,11 +571,18 @@ impl Engine {
     }
 
     /// Adds principals that reach a role with access through role chains, then renders.
+    ///
+    /// With `acts` (each direct node's action indices, for reach), also returns for each node
+    /// that gains access through a chain the union of the actions of every node with access it
+    /// can reach (the `offers` rule), not only those of its witness chain's last role.
+    #[allow(clippy::type_complexity)]
     fn with_chains(
         &self,
         mut access: FxHashMap<Node, (Decision, Vec<String>, Vec<String>)>,
         ctx: &UserContext,
-    ) -> Vec<PrincipalEntry> {
+        acts: Option<&FxHashMap<Node, Vec<u32>>>,
+    ) -> (Vec<PrincipalEntry>, FxHashMap<Node, Vec<u32>>) {
+        let mut chained_acts: FxHashMap<Node, Vec<u32>> = FxHashMap::default();
         // Backward search over the assume-role graph from roles with access.
         let mut edges: Vec<(Node, Node, bool)> = Vec::new();
         let mut queue: Vec<usize> = Vec::new();
@@ -704,6 +711,40 @@ impl Engine {
             let all: Vec<u32> = targets.iter().map(|t| t.0).collect();
             let next_firm = next_hops(&radj, &allowed, true);
             let next_any = next_hops(&radj, &all, false);
+            // The distinct action sets held by nodes with access, and which each node reaches.
+            let mut offered: Vec<Vec<u32>> = vec![Vec::new(); n_nodes];
+            let mut sets: Vec<Vec<u32>> = Vec::new();
+            if let Some(acts) = acts {
+                let mut set_ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+                let mut holds: Vec<(u32, u32)> = Vec::new();
+                for &(i, _) in &targets {
+                    if let Some(a) = acts.get(&nodes[i as usize]) {
+                        let mut v = a.clone();
+                        v.sort_unstable();
+                        v.dedup();
+                        let next = sets.len() as u32;
+                        let id = *set_ids.entry(v.clone()).or_insert_with(|| {
+                            sets.push(v);
+                            next
+                        });
+                        holds.push((i, id));
+                    }
+                }
+                let to = std::time::Instant::now();
+                let pairs = crate::rules::chain::offers::offers(&num, &holds);
+                timing(
+                    &format!(
+                        "chains: offers ({} action sets held by {} nodes, {} pairs)",
+                        sets.len(),
+                        holds.len(),
+                        pairs.len()
+                    ),
+                    to,
+                );
+                for (n, set) in pairs {
+                    offered[n as usize].push(set);
+                }
+            }
             let mut gained: Vec<(Node, Decision, Vec<String>, Vec<String>)> = Vec::new();
             for (i, n) in nodes.iter().enumerate() {
                 let (dec, next) = if sure[i] {
@@ -740,6 +781,15 @@ impl Engine {
                     .iter()
                     .map(|&k| self.node_name(&nodes[k as usize]))
                     .collect();
+                if acts.is_some() {
+                    let mut union: Vec<u32> = offered[i]
+                        .iter()
+                        .flat_map(|&set| sets[set as usize].iter().copied())
+                        .collect();
+                    union.sort_unstable();
+                    union.dedup();
+                    chained_acts.insert(n.clone(), union);
+                }
                 gained.push((n.clone(), dec, conds, via));
             }
             for (n, d, c, via) in gained {
@@ -761,7 +811,7 @@ impl Engine {
         out.sort_by(|a, b| {
             (a.decision, a.via.len(), &a.principal).cmp(&(b.decision, b.via.len(), &b.principal))
         });
-        out
+        (out, chained_acts)
     }
 
     /// For each principal: whether some identity `Allow` statement names `sts:AssumeRole` at
@@ -979,7 +1029,7 @@ impl Engine {
     }
 
     /// Adds role chains to accumulated access and lists each principal's actions and levels
-    /// (for a chained principal: those of the last role of its chain).
+    /// (for a chained principal: those of every role with access it can reach by a chain).
     fn finish_access(
         &self,
         acc: ActionAccess,
@@ -989,19 +1039,23 @@ impl Engine {
     ) -> WhoCanAnswer {
         let ActionAccess { access, acts, all } = acc;
         let tc = std::time::Instant::now();
-        let mut out = self.with_chains(access, ctx);
+        let (mut out, chained) = self.with_chains(access, ctx, Some(&acts));
         timing("reach: chains", tc);
         let by_name: FxHashMap<String, Vec<u32>> = acts
             .into_iter()
             .map(|(n, v)| (self.node_name(&n), v))
             .collect();
+        let chained_by_name: FxHashMap<String, Vec<u32>> = chained
+            .into_iter()
+            .map(|(n, v)| (self.node_name(&n), v))
+            .collect();
         for e in &mut out {
             let src = if e.via.is_empty() {
-                Some(e.principal.clone())
+                by_name.get(&e.principal)
             } else {
-                e.via.last().cloned()
+                chained_by_name.get(&e.principal)
             };
-            if let Some(v) = src.and_then(|s| by_name.get(&s)) {
+            if let Some(v) = src {
                 let mut a: Vec<String> = v.iter().map(|&k| all[k as usize].0.clone()).collect();
                 a.sort();
                 a.dedup();
@@ -1256,7 +1310,11 @@ impl<'a> CallerSides<'a> {
         let independent = self.independent[pol.0 as usize].get_or_insert_with(|| {
             let ix = e.action_index(pol);
             let stmts = cache.statements_for(e, pol, action);
-            stmts.iter().copied().filter(|&i| !ix.is_dependent(i)).collect()
+            stmts
+                .iter()
+                .copied()
+                .filter(|&i| !ix.is_dependent(i))
+                .collect()
         });
         if independent.is_empty() {
             return false;
@@ -1267,9 +1325,9 @@ impl<'a> CallerSides<'a> {
         let slot = &mut self.state[pol.0 as usize];
         if slot.0 != self.question {
             let policy = e.env.policy(pol);
-            let relevant = independent.iter().any(|&i| {
-                super::matching::resource_may_match(&policy.statements[i as usize], t)
-            });
+            let relevant = independent
+                .iter()
+                .any(|&i| super::matching::resource_may_match(&policy.statements[i as usize], t));
             *slot = (self.question, if relevant { 2 } else { 1 });
         }
         slot.1 == 2

@@ -63,8 +63,10 @@ pub fn access(
     let mut out = BTreeMap::new();
     for r in resources {
         let ans = engine.reach(r, ctx);
+        // Direct access only: a chained principal's actions are those of every role it can
+        // reach, under one witness chain, so chains are followed per action below instead.
         for p in ans.principals {
-            if p.decision == Decision::Deny {
+            if p.decision == Decision::Deny || !p.via.is_empty() {
                 continue;
             }
             for a in &p.actions {
@@ -75,6 +77,7 @@ pub fn access(
             }
         }
     }
+    follow_role_chains(engine, &mut out, ctx);
     out
 }
 

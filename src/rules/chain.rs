@@ -48,6 +48,37 @@ pub fn reach_sets(
     (s, m)
 }
 
+/// What a chain offers (reach): `Offers(n, s)` when some chain from node `n` (conditional
+/// hops included) leads to a node that itself holds action set `s` — so a principal that
+/// reaches a resource through roles is listed with the actions of every role it can reach,
+/// not only those of the role on its shortest chain.
+pub mod offers {
+    use crepe::crepe;
+
+    crepe! {
+        // Hop(caller, role): the caller may assume the role (surely or conditionally).
+        @input
+        pub struct Hop(pub u32, pub u32);
+        // Holds(node, set): the node has access itself, with the actions of set `set`.
+        @input
+        pub struct Holds(pub u32, pub u32);
+
+        @output
+        pub struct Offers(pub u32, pub u32);
+        Offers(n, s) <- Holds(n, s);
+        Offers(a, s) <- Hop(a, b), Offers(b, s);
+    }
+
+    /// `Offers` over `edges` (caller, role, firm) and `holds` (node, set), as (node, set) pairs.
+    pub fn offers(edges: &[(u32, u32, bool)], holds: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        let mut rt = Crepe::new();
+        rt.extend(edges.iter().map(|&(a, b, _)| Hop(a, b)));
+        rt.extend(holds.iter().map(|&(n, s)| Holds(n, s)));
+        let (out,) = rt.run_with_hasher::<rustc_hash::FxBuildHasher>();
+        out.into_iter().map(|Offers(n, s)| (n, s)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +99,17 @@ mod tests {
         let (sure, may) = reach_sets(7, &edges, &[(1, true)]);
         assert_eq!(sure, vec![true, true, false, false, false, false, false]);
         assert_eq!(may, vec![true, true, false, false, false, false, false]);
+    }
+
+    #[test]
+    fn chains_offer_the_actions_of_every_role_they_reach() {
+        // 0 -> 1 -> 2 (holds set 7), 1 -> 3 (holds set 8), 4 -> 3; 5 reaches nothing.
+        let edges = [(0, 1, true), (1, 2, false), (1, 3, true), (4, 3, true)];
+        let mut got = super::offers::offers(&edges, &[(2, 7), (3, 8)]);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![(0, 7), (0, 8), (1, 7), (1, 8), (2, 7), (3, 8), (4, 8)]
+        );
     }
 }
