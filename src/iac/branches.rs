@@ -55,6 +55,31 @@ pub fn split_guarded(s: &str) -> (&str, Outcome) {
     (arn, outcome)
 }
 
+/// `NAME` with the guards of `outcome` appended (`NAME#iamdl-if:C=true…`, the inverse of
+/// [`split_guarded`]); `NAME` itself when the outcome is empty.
+pub fn join_guarded(name: &str, outcome: &[(String, bool)]) -> String {
+    let mut s = name.to_string();
+    for (n, holds) in outcome {
+        s.push_str(&format!("{GUARD_SEP}{n}={holds}"));
+    }
+    s
+}
+
+/// An outcome for people: `C, not D`.
+pub fn show_outcome(outcome: &[(String, bool)]) -> String {
+    outcome
+        .iter()
+        .map(|(n, holds)| {
+            if *holds {
+                n.clone()
+            } else {
+                format!("not {n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A list of managed policy ARNs in which markers keep both branches, each ARN of a branch
 /// carrying the branch's guard ([`GUARD_SEP`]): the policy is attached conditionally.
 fn settle_arn_list(v: &Value, out: &mut Settled) -> Vec<Value> {
@@ -119,11 +144,31 @@ pub struct Settled {
 /// an undecidable condition is kept with its guard ([`GUARD_SEP`]), so the policy is attached
 /// to it as a guarded copy instead of taking the true branch.
 pub fn settle_policy_props(v: Value, out: &mut Settled) -> Option<Value> {
+    settle_list_props(v, &["Roles", "Users", "Groups"], out)
+}
+
+/// The properties whose names [`settle_list_props`] keeps with their guards, by resource type:
+/// the members of a policy resource, a user's `Groups`, a `UserToGroupAddition`'s `Users` and
+/// `GroupName`, an instance profile's `Roles`.
+pub fn guarded_list_keys(resource_type: &str) -> &'static [&'static str] {
+    match resource_type {
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => &["Roles", "Users", "Groups"],
+        "AWS::IAM::User" => &["Groups"],
+        "AWS::IAM::UserToGroupAddition" => &["Users", "GroupName"],
+        "AWS::IAM::InstanceProfile" => &["Roles"],
+        _ => &[],
+    }
+}
+
+/// As [`settle`], except that each property named in `keys` becomes a list of names in which
+/// every entry that depends on an undecidable condition is kept once per outcome with its guard
+/// ([`GUARD_SEP`], [`split_guarded`]); a scalar property becomes a one-entry list.
+pub fn settle_list_props(v: Value, keys: &[&str], out: &mut Settled) -> Option<Value> {
     let Value::Object(mut m) = v else {
         return settle(v, out);
     };
     let mut lists = Map::new();
-    for key in ["Roles", "Users", "Groups"] {
+    for &key in keys {
         if let Some(x) = m.remove(key) {
             lists.insert(key.to_string(), Value::Array(settle_arn_list(&x, out)));
         }
