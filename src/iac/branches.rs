@@ -15,15 +15,22 @@
 //!   !Ref AWS::NoValue]`, a statement list entry) keeps both branches, their statements guarded;
 //! - in `ManagedPolicyArns`, the ARNs of both branches are kept, each marked with its guard
 //!   ([`GUARD_SEP`]): the policy is attached as a guarded copy ([`super::Layer::managed_policy`]);
-//! - a `PermissionsBoundary` under one undecidable condition becomes one boundary whose
-//!   statements are those of each alternative guarded by its outcome, plus an `Allow *` guarded
-//!   by the outcome without a boundary (`AWS::NoValue`): the cap holds only under its outcome;
+//! - a `PermissionsBoundary` under undecidable conditions (`!If [C, X, !Ref AWS::NoValue]`,
+//!   `!If [C, X, Y]`, nested `Fn::If`) becomes a list of the alternatives, each with the path of
+//!   outcomes that leads to it; the role or user gets one boundary whose statements are those of
+//!   each alternative guarded by its path, an `Allow *` guarded by each combination that leads
+//!   to no boundary, and, unguarded, the `Allow`s every alternative has
+//!   ([`super::cfn::boundary_of`]): each cap holds only under its outcome;
 //! - in the `Roles` / `Users` / `Groups` of a policy resource, each entry keeps its guard and
 //!   the policy is attached to it as a guarded copy ([`settle_policy_props`]);
+//! - in a user's `Groups` and a `UserToGroupAddition`'s `Users` / `GroupName`, each entry keeps
+//!   its guard and the user gets guarded copies of the group's policies
+//!   ([`settle_list_props`]); an instance profile's `Roles` keep every role it may hold;
 //! - in the `Policies` of a SAM function, each entry (name, document, policy template) keeps its
 //!   guard and is attached as a guarded copy ([`settle_sam_props`]);
-//! - anywhere else (names, ARNs, nested boundary conditions, group memberships) the true branch
-//!   is taken, as before, and the condition is reported in a warning.
+//! - anywhere else (names, ARNs and other scalar properties outside policy documents: a role's
+//!   name, a function's `Role`, a bucket policy's `Bucket`, a Lambda permission's `Principal`)
+//!   the true branch is taken, as before, and the condition is reported in a warning.
 //!
 //! A resource whose own `Condition` cannot be decided may or may not exist: every statement of
 //! every policy it adds is guarded by the condition ([`guard_document`], applied by
@@ -621,6 +628,41 @@ mod tests {
         assert_eq!(arn, "arn:aws:iam::aws:policy/B");
         assert_eq!(g, vec![("C".to_string(), true)]);
         assert!(out.both.contains("C"));
+    }
+
+    #[test]
+    fn membership_lists_keep_each_entry_with_its_guard() {
+        let props = json!({
+            "Groups": either("C", None, Some(json!([
+                "a", either("D", Some(json!("b")), None)
+            ]))),
+            "UserName": "u",
+        });
+        let mut out = Settled::default();
+        let v = settle_list_props(props, guarded_list_keys("AWS::IAM::User"), &mut out).unwrap();
+        let l: Vec<&str> = v["Groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            l,
+            ["a#iamdl-if:C=false", "b#iamdl-if:D=true#iamdl-if:C=false"]
+        );
+        let (g, outcome) = split_guarded(l[1]);
+        assert_eq!(g, "b");
+        assert_eq!(join_guarded(g, &outcome), l[1]);
+        assert_eq!(show_outcome(&outcome), "D, not C");
+        assert_eq!(v["UserName"], "u");
+        // A scalar becomes a one-entry list.
+        let v = settle_list_props(
+            json!({"GroupName": "g"}),
+            guarded_list_keys("AWS::IAM::UserToGroupAddition"),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(v["GroupName"], json!(["g"]));
     }
 
     #[test]
