@@ -1302,3 +1302,42 @@ fn group_membership_under_an_undecidable_condition_counts_for_escalation() {
     assert!(admins(&["--param", "Env=prod"]).contains(&mallory));
     assert!(!admins(&["--param", "Env=dev"]).contains(&mallory));
 }
+
+/// Access changed only by an SCP (the sandbox OU's allow-list swaps `logs:*` for
+/// `ec2:DescribeInstances`; the admin's identity policy allows `*`) is found by `diff` both
+/// ways: the SCP's actions are probes too.
+#[test]
+fn diff_reports_access_changed_only_by_an_scp() {
+    let d = json(&[
+        "diff",
+        "--before",
+        "facts/examples/05-org-guardrails/env",
+        "--after",
+        "tests/iac/diff-scp/after",
+    ]);
+    let admin = "arn:aws:iam::333333333333:user/admin";
+    let has = |side: &str, action: &str| {
+        d[side].as_array().expect(side).iter().any(|c| {
+            c["principal"] == admin
+                && c["action"] == action
+                && c["resource"] == "*"
+                && c["decision"] == "allow"
+                && c["other"] == "deny"
+        })
+    };
+    assert!(has("gained", "ec2:DescribeInstances"), "{d}");
+    assert!(has("lost", "logs:*"), "{d}");
+    // Nothing changes for the accounts outside the sandbox OU.
+    for side in ["gained", "lost"] {
+        assert!(
+            d[side]
+                .as_array()
+                .expect(side)
+                .iter()
+                .all(|c| c["principal"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("333333333333"))),
+            "{d}"
+        );
+    }
+}
