@@ -3,8 +3,9 @@
 //! change access, so that no answer says "no access" when one outcome gives it.
 //!
 //! While resource properties are resolved, an undecidable `Fn::If` becomes an [`EITHER`] marker
-//! holding both branches ([`super::intrinsics::Resolver::either`]). [`settle`] then removes the
-//! markers:
+//! holding both branches ([`super::intrinsics::Resolver::either`]); a function over one
+//! (`!Sub [..., {N: !If [C, a, b]}]`, `!Join` over a list holding an `!If`) is computed once per
+//! outcome and gives a marker of the results. [`settle`] then removes the markers:
 //! - inside a policy document, every statement that depends on a marker is kept once per
 //!   outcome, each copy guarded by the pseudo-condition
 //!   `StringEquals iamdl:TemplateCondition/NAME "true"|"false"`

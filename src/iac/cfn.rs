@@ -281,7 +281,7 @@ pub fn load_template(
         layer.warn(
             "Conditions",
             format!(
-                "condition(s) that cannot be decided took their `Fn::If` true branch in names, ARNs and other properties outside policy statements, policy attachments, group memberships, instance profiles and permissions boundaries: {} (give --param for the parameters they test)",
+                "condition(s) that cannot be decided took their `Fn::If` true branch in names, ARNs and other properties that are not policies, policy attachments, group memberships, instance profiles or permissions boundaries: {} (give --param for the parameters they test)",
                 true_branch.iter().cloned().collect::<Vec<_>>().join(", ")
             ),
         );
