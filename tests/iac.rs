@@ -1285,3 +1285,51 @@ fn diff_reports_access_changed_only_by_an_scp() {
         );
     }
 }
+
+/// The queues and topics of a queue or topic policy under an undecidable condition: the policy
+/// applies to each as a guarded copy (the false branch used to get no policy: a silent deny).
+#[test]
+fn queue_and_topic_policy_targets_under_an_undecidable_condition_are_conditional() {
+    let ask = |params: &[&str], who: &str, action: &str, res: &str| {
+        let mut a = vec!["can", "--env", "tests/iac/queues/template.yaml"];
+        a.extend_from_slice(params);
+        a.extend_from_slice(&[who, action, res]);
+        json(&a)["decision"].as_str().unwrap_or("").to_string()
+    };
+    let q = |n: &str| format!("arn:aws:sqs:us-east-1:123456789012:{n}");
+    let topic = "arn:aws:sns:us-east-1:123456789012:events";
+    // undecided, Env=prod, Env=dev
+    let cases = [
+        (
+            "sns.amazonaws.com",
+            "sqs:SendMessage",
+            q("prod-q"),
+            ["conditional", "allow", "deny"],
+        ),
+        (
+            "sns.amazonaws.com",
+            "sqs:SendMessage",
+            q("dev-q"),
+            ["conditional", "deny", "allow"],
+        ),
+        (
+            "events.amazonaws.com",
+            "sns:Publish",
+            topic.to_string(),
+            ["conditional", "allow", "deny"],
+        ),
+    ];
+    for (who, action, res, want) in cases {
+        for (params, w) in [
+            (&[][..], want[0]),
+            (&["--param", "Env=prod"][..], want[1]),
+            (&["--param", "Env=dev"][..], want[2]),
+        ] {
+            assert_eq!(
+                ask(params, who, action, &res),
+                w,
+                "{who} {action} {res} {params:?}"
+            );
+        }
+    }
+}

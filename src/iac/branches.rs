@@ -157,13 +157,16 @@ pub fn settle_policy_props(v: Value, out: &mut Settled) -> Option<Value> {
 
 /// The properties whose names [`settle_list_props`] keeps with their guards, by resource type:
 /// the members of a policy resource, a user's `Groups`, a `UserToGroupAddition`'s `Users` and
-/// `GroupName`, an instance profile's `Roles`.
+/// `GroupName`, an instance profile's `Roles`, the `Queues` / `Topics` of a queue or topic
+/// policy.
 pub fn guarded_list_keys(resource_type: &str) -> &'static [&'static str] {
     match resource_type {
         "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => &["Roles", "Users", "Groups"],
         "AWS::IAM::User" => &["Groups"],
         "AWS::IAM::UserToGroupAddition" => &["Users", "GroupName"],
         "AWS::IAM::InstanceProfile" => &["Roles"],
+        "AWS::SQS::QueuePolicy" => &["Queues"],
+        "AWS::SNS::TopicPolicy" => &["Topics"],
         _ => &[],
     }
 }

@@ -959,15 +959,22 @@ pub fn apply(
                     );
                     continue;
                 };
-                for q in list_of(r.get("Queues")) {
-                    let arn = queue_arn(layer, &q);
+                for entry in list_of(r.get("Queues")) {
+                    // `URL#iamdl-if:C=true`: the policy applies only under that outcome.
+                    let (q, extra) = super::branches::split_guarded(&entry);
+                    let owner = if extra.is_empty() {
+                        r.logical.clone()
+                    } else {
+                        guarded_owner(layer, r, &entry, extra)
+                    };
+                    let arn = queue_arn(layer, q);
                     layer.set_resource_policy(
                         &arn,
                         ResourceKind::SqsQueue,
                         d,
                         &r.at("PolicyDocument"),
                         format!("queue policy of {arn}"),
-                        &r.logical,
+                        &owner,
                     );
                 }
             }
@@ -979,14 +986,20 @@ pub fn apply(
                     );
                     continue;
                 };
-                for t in list_of(r.get("Topics")) {
+                for entry in list_of(r.get("Topics")) {
+                    let (t, extra) = super::branches::split_guarded(&entry);
+                    let owner = if extra.is_empty() {
+                        r.logical.clone()
+                    } else {
+                        guarded_owner(layer, r, &entry, extra)
+                    };
                     layer.set_resource_policy(
-                        &t,
+                        t,
                         ResourceKind::SnsTopic,
                         d,
                         &r.at("PolicyDocument"),
                         format!("topic policy of {t}"),
-                        &r.logical,
+                        &owner,
                     );
                 }
             }
