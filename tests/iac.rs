@@ -1333,3 +1333,41 @@ fn queue_and_topic_policy_targets_under_an_undecidable_condition_are_conditional
         }
     }
 }
+
+/// A Lambda permission whose `Principal` and `SourceArn` depend on undecidable conditions is
+/// added once per outcome, each statement guarded: a caller one outcome lets in is conditional
+/// (the true branch used to give a certain deny to the other principal, and to a source the
+/// true branch did not name).
+#[test]
+fn lambda_permission_under_undecidable_conditions_is_conditional() {
+    let f = "arn:aws:lambda:us-east-1:123456789012:function:perm-fn";
+    let ask = |params: &[&str], who: &str| {
+        let mut a = vec!["can", "--env", "tests/iac/permission/template.yaml"];
+        a.extend_from_slice(params);
+        a.extend_from_slice(&[
+            who,
+            "lambda:InvokeFunction",
+            f,
+            "--context",
+            "aws:SourceArn=arn:aws:s3:::other",
+            "--context",
+            "aws:SourceAccount=123456789012",
+        ]);
+        json(&a)
+    };
+    for who in ["s3.amazonaws.com", "sns.amazonaws.com"] {
+        let a = ask(&[], who);
+        assert_eq!(a["decision"], "conditional", "{who}: {a}");
+        let c = conditions_text(&a);
+        assert!(
+            c.contains("PinSource") && c.contains("FromSns"),
+            "{who}: {a}"
+        );
+    }
+    let s3 = ["--param", "Caller=s3"];
+    let pinned = [&s3[..], &["--param", "Source=arn:aws:s3:::uploads"]].concat();
+    assert_eq!(ask(&pinned, "s3.amazonaws.com")["decision"], "deny");
+    let open = [&s3[..], &["--param", "Source="]].concat();
+    assert_eq!(ask(&open, "s3.amazonaws.com")["decision"], "allow");
+    assert_eq!(ask(&open, "sns.amazonaws.com")["decision"], "deny");
+}

@@ -29,9 +29,12 @@
 //!   ([`settle_list_props`]); an instance profile's `Roles` keep every role it may hold;
 //! - in the `Policies` of a SAM function, each entry (name, document, policy template) keeps its
 //!   guard and is attached as a guarded copy ([`settle_sam_props`]);
+//! - the `Queues` / `Topics` of a queue or topic policy keep their guards (the policy applies
+//!   to each as a guarded copy), and an `AWS::Lambda::Permission` that depends on markers is
+//!   added once per outcome ([`variants`]), each statement guarded;
 //! - anywhere else (names, ARNs and other scalar properties outside policy documents: a role's
-//!   name, a function's `Role`, a bucket policy's `Bucket`, a Lambda permission's `Principal`)
-//!   the true branch is taken, as before, and the condition is reported in a warning.
+//!   name, a function's `Role`, a bucket policy's `Bucket`) the true branch is taken, as
+//!   before, and the condition is reported in a warning.
 //!
 //! A resource whose own `Condition` cannot be decided may or may not exist: every statement of
 //! every policy it adds is guarded by the condition ([`guard_document`], applied by
@@ -399,6 +402,30 @@ fn expand_statements(s: &Value, out: &mut Settled) -> Vec<Value> {
         }
     }
     res
+}
+
+/// The value under every outcome of the undecidable conditions it holds markers of, each
+/// with its outcome (an outcome where the whole value is `AWS::NoValue` is left out). `None`
+/// when it holds no marker, or markers of more than [`MAX_CONDITIONS`] conditions.
+pub fn variants(v: &Value) -> Option<Vec<(Outcome, Value)>> {
+    let mut names = BTreeSet::new();
+    marker_names(v, &mut names);
+    if names.is_empty() || names.len() > MAX_CONDITIONS {
+        return None;
+    }
+    let names: Vec<String> = names.into_iter().collect();
+    let mut out = Vec::new();
+    for bits in 0..(1u32 << names.len()) {
+        let outcome: Outcome = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), bits & (1 << i) == 0))
+            .collect();
+        if let Some(x) = choose(v, &outcome) {
+            out.push((outcome, x));
+        }
+    }
+    Some(out)
 }
 
 /// Appends one statement (or a list of them) with the guard of `outcome`.

@@ -231,8 +231,32 @@ pub fn load_template(
         rv.either = true;
         let props = rv.resolve(&props, &format!("{path}.Properties"));
         rv.either = false;
+        let props = props?;
+        // A Lambda permission whose properties (`Principal`, `SourceArn`, `SourceAccount`, …)
+        // depend on undecidable conditions: one permission per outcome, each guarded by it
+        // (their statements accumulate in the function policy).
+        if ty == "AWS::Lambda::Permission" {
+            if let Some(vs) = props.as_ref().and_then(super::branches::variants) {
+                let own = layer.guards.get(&logical).cloned().unwrap_or_default();
+                for (outcome, p) in vs {
+                    let name =
+                        format!("{logical} [if {}]", super::branches::show_outcome(&outcome));
+                    settled.both.extend(outcome.iter().map(|(n, _)| n.clone()));
+                    let mut guard = own.clone();
+                    guard.extend(outcome);
+                    layer.guards.insert(name.clone(), guard);
+                    list.push(Res {
+                        loc: rv.loc(&path),
+                        logical: name,
+                        ty: ty.clone(),
+                        props: super::branches::settle(p, &mut settled).unwrap_or(json!({})),
+                    });
+                }
+                continue;
+            }
+        }
         let list_keys = super::branches::guarded_list_keys(&ty);
-        let props = props?
+        let props = props
             .and_then(|p| {
                 if !list_keys.is_empty() {
                     super::branches::settle_list_props(p, list_keys, &mut settled)
