@@ -1247,15 +1247,15 @@ fn group_membership_under_an_undecidable_condition_counts_for_escalation() {
     assert!(!admins(&["--param", "Env=dev"]).contains(&mallory));
 }
 
-/// Access changed only by an SCP (the sandbox OU's allow-list swaps `logs:*` for
-/// `ec2:DescribeInstances`; the admin's identity policy allows `*`) is found by `diff` both
-/// ways: the SCP's actions are probes too.
+/// Access changed only by an SCP (copies of example 05-org-guardrails in which the sandbox OU's
+/// allow-list swaps `logs:*` for `ec2:DescribeInstances`; the admin's identity policy allows
+/// `*`) is found by `diff` both ways: the SCP's actions are probes too.
 #[test]
 fn diff_reports_access_changed_only_by_an_scp() {
     let d = json(&[
         "diff",
         "--before",
-        "facts/examples/05-org-guardrails/env",
+        "tests/iac/diff-scp/before",
         "--after",
         "tests/iac/diff-scp/after",
     ]);
