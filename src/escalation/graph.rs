@@ -1681,7 +1681,14 @@ fn technique_edges(
                     .users
                     .iter()
                     .enumerate()
-                    .filter(|(_, u)| u.account == a && u.groups.contains(&g.name))
+                    .filter(|(_, u)| {
+                        // A membership under an undecidable template condition counts (IaC:
+                        // `NAME#iamdl-if:C=true`).
+                        u.account == a
+                            && u.groups
+                                .iter()
+                                .any(|x| crate::iac::branches::split_guarded(x).0 == g.name)
+                    })
                     .map(|(i, _)| Pid(i as u32))
                     .collect();
                 if !ms.is_empty() {

@@ -3,8 +3,9 @@
 //! change access, so that no answer says "no access" when one outcome gives it.
 //!
 //! While resource properties are resolved, an undecidable `Fn::If` becomes an [`EITHER`] marker
-//! holding both branches ([`super::intrinsics::Resolver::either`]). [`settle`] then removes the
-//! markers:
+//! holding both branches ([`super::intrinsics::Resolver::either`]); a function over one
+//! (`!Sub [..., {N: !If [C, a, b]}]`, `!Join` over a list holding an `!If`) is computed once per
+//! outcome and gives a marker of the results. [`settle`] then removes the markers:
 //! - inside a policy document, every statement that depends on a marker is kept once per
 //!   outcome, each copy guarded by the pseudo-condition
 //!   `StringEquals iamdl:TemplateCondition/NAME "true"|"false"`
@@ -15,15 +16,25 @@
 //!   !Ref AWS::NoValue]`, a statement list entry) keeps both branches, their statements guarded;
 //! - in `ManagedPolicyArns`, the ARNs of both branches are kept, each marked with its guard
 //!   ([`GUARD_SEP`]): the policy is attached as a guarded copy ([`super::Layer::managed_policy`]);
-//! - a `PermissionsBoundary` under one undecidable condition becomes one boundary whose
-//!   statements are those of each alternative guarded by its outcome, plus an `Allow *` guarded
-//!   by the outcome without a boundary (`AWS::NoValue`): the cap holds only under its outcome;
+//! - a `PermissionsBoundary` under undecidable conditions (`!If [C, X, !Ref AWS::NoValue]`,
+//!   `!If [C, X, Y]`, nested `Fn::If`) becomes a list of the alternatives, each with the path of
+//!   outcomes that leads to it; the role or user gets one boundary whose statements are those of
+//!   each alternative guarded by its path, an `Allow *` guarded by each combination that leads
+//!   to no boundary, and, unguarded, the `Allow`s every alternative has
+//!   ([`super::cfn::boundary_of`]): each cap holds only under its outcome;
 //! - in the `Roles` / `Users` / `Groups` of a policy resource, each entry keeps its guard and
 //!   the policy is attached to it as a guarded copy ([`settle_policy_props`]);
+//! - in a user's `Groups` and a `UserToGroupAddition`'s `Users` / `GroupName`, each entry keeps
+//!   its guard and the user gets guarded copies of the group's policies
+//!   ([`settle_list_props`]); an instance profile's `Roles` keep every role it may hold;
 //! - in the `Policies` of a SAM function, each entry (name, document, policy template) keeps its
 //!   guard and is attached as a guarded copy ([`settle_sam_props`]);
-//! - anywhere else (names, ARNs, nested boundary conditions, group memberships) the true branch
-//!   is taken, as before, and the condition is reported in a warning.
+//! - the `Queues` / `Topics` of a queue or topic policy keep their guards (the policy applies
+//!   to each as a guarded copy), and an `AWS::Lambda::Permission` that depends on markers is
+//!   added once per outcome ([`variants`]), each statement guarded;
+//! - anywhere else (names, ARNs and other scalar properties outside policy documents: a role's
+//!   name, a function's `Role`, a bucket policy's `Bucket`) the true branch is taken, as
+//!   before, and the condition is reported in a warning.
 //!
 //! A resource whose own `Condition` cannot be decided may or may not exist: every statement of
 //! every policy it adds is guarded by the condition ([`guard_document`], applied by
@@ -53,6 +64,31 @@ pub fn split_guarded(s: &str) -> (&str, Outcome) {
         })
         .collect();
     (arn, outcome)
+}
+
+/// `NAME` with the guards of `outcome` appended (`NAME#iamdl-if:C=true…`, the inverse of
+/// [`split_guarded`]); `NAME` itself when the outcome is empty.
+pub fn join_guarded(name: &str, outcome: &[(String, bool)]) -> String {
+    let mut s = name.to_string();
+    for (n, holds) in outcome {
+        s.push_str(&format!("{GUARD_SEP}{n}={holds}"));
+    }
+    s
+}
+
+/// An outcome for people: `C, not D`.
+pub fn show_outcome(outcome: &[(String, bool)]) -> String {
+    outcome
+        .iter()
+        .map(|(n, holds)| {
+            if *holds {
+                n.clone()
+            } else {
+                format!("not {n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A list of managed policy ARNs in which markers keep both branches, each ARN of a branch
@@ -119,11 +155,34 @@ pub struct Settled {
 /// an undecidable condition is kept with its guard ([`GUARD_SEP`]), so the policy is attached
 /// to it as a guarded copy instead of taking the true branch.
 pub fn settle_policy_props(v: Value, out: &mut Settled) -> Option<Value> {
+    settle_list_props(v, &["Roles", "Users", "Groups"], out)
+}
+
+/// The properties whose names [`settle_list_props`] keeps with their guards, by resource type:
+/// the members of a policy resource, a user's `Groups`, a `UserToGroupAddition`'s `Users` and
+/// `GroupName`, an instance profile's `Roles`, the `Queues` / `Topics` of a queue or topic
+/// policy.
+pub fn guarded_list_keys(resource_type: &str) -> &'static [&'static str] {
+    match resource_type {
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => &["Roles", "Users", "Groups"],
+        "AWS::IAM::User" => &["Groups"],
+        "AWS::IAM::UserToGroupAddition" => &["Users", "GroupName"],
+        "AWS::IAM::InstanceProfile" => &["Roles"],
+        "AWS::SQS::QueuePolicy" => &["Queues"],
+        "AWS::SNS::TopicPolicy" => &["Topics"],
+        _ => &[],
+    }
+}
+
+/// As [`settle`], except that each property named in `keys` becomes a list of names in which
+/// every entry that depends on an undecidable condition is kept once per outcome with its guard
+/// ([`GUARD_SEP`], [`split_guarded`]); a scalar property becomes a one-entry list.
+pub fn settle_list_props(v: Value, keys: &[&str], out: &mut Settled) -> Option<Value> {
     let Value::Object(mut m) = v else {
         return settle(v, out);
     };
     let mut lists = Map::new();
-    for key in ["Roles", "Users", "Groups"] {
+    for &key in keys {
         if let Some(x) = m.remove(key) {
             lists.insert(key.to_string(), Value::Array(settle_arn_list(&x, out)));
         }
@@ -343,6 +402,30 @@ fn expand_statements(s: &Value, out: &mut Settled) -> Vec<Value> {
         }
     }
     res
+}
+
+/// The value under every outcome of the undecidable conditions it holds markers of, each
+/// with its outcome (an outcome where the whole value is `AWS::NoValue` is left out). `None`
+/// when it holds no marker, or markers of more than [`MAX_CONDITIONS`] conditions.
+pub fn variants(v: &Value) -> Option<Vec<(Outcome, Value)>> {
+    let mut names = BTreeSet::new();
+    marker_names(v, &mut names);
+    if names.is_empty() || names.len() > MAX_CONDITIONS {
+        return None;
+    }
+    let names: Vec<String> = names.into_iter().collect();
+    let mut out = Vec::new();
+    for bits in 0..(1u32 << names.len()) {
+        let outcome: Outcome = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), bits & (1 << i) == 0))
+            .collect();
+        if let Some(x) = choose(v, &outcome) {
+            out.push((outcome, x));
+        }
+    }
+    Some(out)
 }
 
 /// Appends one statement (or a list of them) with the guard of `outcome`.
@@ -576,6 +659,41 @@ mod tests {
         assert_eq!(arn, "arn:aws:iam::aws:policy/B");
         assert_eq!(g, vec![("C".to_string(), true)]);
         assert!(out.both.contains("C"));
+    }
+
+    #[test]
+    fn membership_lists_keep_each_entry_with_its_guard() {
+        let props = json!({
+            "Groups": either("C", None, Some(json!([
+                "a", either("D", Some(json!("b")), None)
+            ]))),
+            "UserName": "u",
+        });
+        let mut out = Settled::default();
+        let v = settle_list_props(props, guarded_list_keys("AWS::IAM::User"), &mut out).unwrap();
+        let l: Vec<&str> = v["Groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            l,
+            ["a#iamdl-if:C=false", "b#iamdl-if:D=true#iamdl-if:C=false"]
+        );
+        let (g, outcome) = split_guarded(l[1]);
+        assert_eq!(g, "b");
+        assert_eq!(join_guarded(g, &outcome), l[1]);
+        assert_eq!(show_outcome(&outcome), "D, not C");
+        assert_eq!(v["UserName"], "u");
+        // A scalar becomes a one-entry list.
+        let v = settle_list_props(
+            json!({"GroupName": "g"}),
+            guarded_list_keys("AWS::IAM::UserToGroupAddition"),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(v["GroupName"], json!(["g"]));
     }
 
     #[test]

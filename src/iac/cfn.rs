@@ -231,11 +231,35 @@ pub fn load_template(
         rv.either = true;
         let props = rv.resolve(&props, &format!("{path}.Properties"));
         rv.either = false;
-        let policy_resource = matches!(ty.as_str(), "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy");
-        let props = props?
+        let props = props?;
+        // A Lambda permission whose properties (`Principal`, `SourceArn`, `SourceAccount`, …)
+        // depend on undecidable conditions: one permission per outcome, each guarded by it
+        // (their statements accumulate in the function policy).
+        if ty == "AWS::Lambda::Permission" {
+            if let Some(vs) = props.as_ref().and_then(super::branches::variants) {
+                let own = layer.guards.get(&logical).cloned().unwrap_or_default();
+                for (outcome, p) in vs {
+                    let name =
+                        format!("{logical} [if {}]", super::branches::show_outcome(&outcome));
+                    settled.both.extend(outcome.iter().map(|(n, _)| n.clone()));
+                    let mut guard = own.clone();
+                    guard.extend(outcome);
+                    layer.guards.insert(name.clone(), guard);
+                    list.push(Res {
+                        loc: rv.loc(&path),
+                        logical: name,
+                        ty: ty.clone(),
+                        props: super::branches::settle(p, &mut settled).unwrap_or(json!({})),
+                    });
+                }
+                continue;
+            }
+        }
+        let list_keys = super::branches::guarded_list_keys(&ty);
+        let props = props
             .and_then(|p| {
-                if policy_resource {
-                    super::branches::settle_policy_props(p, &mut settled)
+                if !list_keys.is_empty() {
+                    super::branches::settle_list_props(p, list_keys, &mut settled)
                 } else if ty == "AWS::Serverless::Function" {
                     super::branches::settle_sam_props(p, &mut settled)
                 } else {
@@ -281,7 +305,7 @@ pub fn load_template(
         layer.warn(
             "Conditions",
             format!(
-                "condition(s) that cannot be decided took their `Fn::If` true branch outside policy statements (names, ARNs, permissions boundaries, SAM policy names): {} (give --param for the parameters they test)",
+                "condition(s) that cannot be decided took their `Fn::If` true branch in names, ARNs and other properties that are not policies, policy attachments, group memberships, instance profiles or permissions boundaries: {} (give --param for the parameters they test)",
                 true_branch.iter().cloned().collect::<Vec<_>>().join(", ")
             ),
         );
@@ -401,10 +425,14 @@ fn boundary(layer: &mut Layer, r: &Res) -> Option<PolicyId> {
     boundary_of(layer, r)
 }
 
-/// The permissions boundary of a role or user resource. Under an undecidable condition
-/// ([`super::branches`]) the property holds guarded alternatives: the boundary is then one
-/// policy with each alternative's statements guarded by its outcome and, for an outcome
-/// without a boundary, an `Allow *` on `*` guarded by it (no cap under that outcome).
+/// The permissions boundary of a role or user resource. Under undecidable conditions
+/// ([`super::branches`]) the property holds guarded alternatives (`ARN#iamdl-if:C=true…`, one
+/// per path of nested `Fn::If` that leads to a boundary): the boundary is then one policy in
+/// which each alternative's statements hold only under its path, and every combination of the
+/// conditions that leads to no boundary (`AWS::NoValue`) or to one whose document is unknown
+/// gets an `Allow *` on `*` under that combination (no cap there). An `Allow` that every
+/// outcome allows (each alternative has it, or has no cap) is kept unguarded, so actions all
+/// outcomes allow are allowed, not conditional.
 pub(super) fn boundary_of(layer: &mut Layer, r: &Res) -> Option<PolicyId> {
     let at = r.at("PermissionsBoundary");
     let Some(Value::Array(entries)) = r.get("PermissionsBoundary") else {
@@ -415,68 +443,167 @@ pub(super) fn boundary_of(layer: &mut Layer, r: &Res) -> Option<PolicyId> {
         .iter()
         .filter_map(|e| e.as_str().map(str::to_string))
         .collect();
+    // Each alternative: its path of outcomes and its statements (None: document unknown).
     let mut names: Vec<String> = Vec::new();
-    let mut covered: Vec<bool> = Vec::new();
-    let mut statements = Vec::new();
+    let mut alts: Vec<(super::branches::Outcome, Option<Vec<Statement>>)> = Vec::new();
     for entry in &entries {
-        let (arn, extra) = super::branches::split_guarded(entry);
-        for (n, holds) in &extra {
+        let (arn, path) = super::branches::split_guarded(entry);
+        for (n, _) in &path {
             if !names.contains(n) {
                 names.push(n.clone());
             }
-            covered.push(*holds);
         }
-        let mut g = layer.guards.get(&r.logical).cloned().unwrap_or_default();
-        g.extend(extra.clone());
-        let owner = format!("{} [boundary {entry}]", r.logical);
-        layer.guards.insert(owner.clone(), g);
-        if let Some(pid) = layer.managed_policy(arn, &at, &owner) {
-            statements.extend(layer.env.policy(pid).statements.clone());
-        }
+        // The resource's own guards (it may not exist) apply to every statement.
+        let stmts = layer
+            .managed_policy(arn, &at, &r.logical)
+            .map(|pid| split_allows(&layer.env.policy(pid).statements));
+        alts.push((path, stmts));
     }
-    let [name] = names.as_slice() else {
-        // Nested conditions: the first alternative, reported.
-        layer.warn(
-            &at,
-            format!("`{}`: a permissions boundary under several undecidable conditions ({}) took its first alternative (give --param for the parameters they test)", r.logical, names.join(", ")),
-        );
+    if names.is_empty() {
+        // No undecidable condition after all: the boundary, if any.
         let (arn, _) = super::branches::split_guarded(entries.first()?);
         return layer.managed_policy(arn, &at, &r.logical);
+    }
+    names.sort();
+    let consistent = |path: &super::branches::Outcome, combo: &[(String, bool)]| {
+        path.iter()
+            .all(|(n, h)| combo.iter().any(|(m, g)| m == n && g == h))
     };
-    // The outcomes without a boundary cap nothing: Allow * under them.
-    for holds in [true, false] {
-        if covered.contains(&holds) {
-            continue;
+    // Every combination of the conditions: the alternative it leads to (None: no cap).
+    const MAX_NAMES: usize = 6;
+    let combos: Vec<super::branches::Outcome> = if names.len() <= MAX_NAMES {
+        (0..(1u32 << names.len()))
+            .map(|bits| {
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.clone(), bits & (1 << i) == 0))
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let capped_by = |combo: &super::branches::Outcome| -> Option<&Vec<Statement>> {
+        alts.iter()
+            .find(|(path, st)| st.is_some() && consistent(path, combo))
+            .and_then(|(_, st)| st.as_ref())
+    };
+    // Allows present (same text) in the alternative of every capped combination.
+    let key = |st: &Statement| {
+        let mut s = st.clone();
+        s.index = 0;
+        format!("{s:?}")
+    };
+    let common: Vec<String> = if combos.is_empty() {
+        Vec::new()
+    } else {
+        let capped: Vec<&Vec<Statement>> = combos.iter().filter_map(capped_by).collect();
+        match capped.split_first() {
+            Some((first, rest)) => first
+                .iter()
+                .filter(|st| st.effect == Effect::Allow)
+                .map(key)
+                .filter(|k| rest.iter().all(|o| o.iter().any(|st| key(st) == *k)))
+                .collect(),
+            None => Vec::new(),
         }
-        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": "*", "Resource": "*",
-            "Condition": {"StringEquals": {
-                format!("{}{name}", crate::iam::condition::TEMPLATE_CONDITION_KEY): holds.to_string()
-            }}
-        }]});
-        let owner = format!("{} [no boundary]", r.logical);
-        if let Some(pid) = layer.add_policy(
-            &doc,
-            &at,
-            format!(
-                "no permissions boundary of {} (template condition {name} {holds})",
-                r.logical
-            ),
-            None,
-            PolicyKind::CustomerManaged,
-            &owner,
-        ) {
-            statements.extend(layer.env.policy(pid).statements.clone());
+    };
+    let mut statements: Vec<Statement> = Vec::new();
+    let mut done: Vec<String> = Vec::new();
+    for (path, stmts) in &alts {
+        for st in stmts.iter().flatten() {
+            let k = key(st);
+            if common.contains(&k) {
+                if !done.contains(&k) {
+                    done.push(k);
+                    statements.push(st.clone());
+                }
+                continue;
+            }
+            let mut st = st.clone();
+            super::guard_parsed(&mut st, path);
+            statements.push(st);
         }
     }
-    let mut combined = crate::iam::Policy {
-        statements,
-        ..layer.env.policies.last()?.clone()
+    // The combinations without a cap: Allow * under each.
+    let own = layer.guards.get(&r.logical).cloned().unwrap_or_default();
+    let uncapped: Vec<super::branches::Outcome> = if combos.is_empty() {
+        // Too many conditions to enumerate: a pseudo-condition standing for all of them.
+        vec![vec![(
+            format!("{} without boundary", names.join("|")),
+            true,
+        )]]
+    } else {
+        combos
+            .iter()
+            .filter(|c| capped_by(c).is_none())
+            .cloned()
+            .collect()
     };
-    combined.arn = None;
-    combined.kind = PolicyKind::CustomerManaged;
-    combined.name = format!("of {} (depends on template condition {name})", r.logical);
+    for combo in uncapped {
+        let mut guard = own.clone();
+        guard.extend(combo.iter().cloned());
+        let mut st = crate::iam::Statement {
+            sid: Some(format!(
+                "NoBoundaryIf{}",
+                super::branches::show_outcome(&combo)
+                    .replace("not ", "Not")
+                    .replace([',', ' ', '|'], "")
+            )),
+            index: 0,
+            effect: Effect::Allow,
+            action: Negatable {
+                negated: false,
+                items: vec!["*".to_string()],
+            },
+            resource: Some(Negatable {
+                negated: false,
+                items: vec!["*".to_string()],
+            }),
+            principal: None,
+            conditions: Vec::new(),
+        };
+        super::guard_parsed(&mut st, &guard);
+        statements.push(st);
+    }
+    for (i, st) in statements.iter_mut().enumerate() {
+        st.index = i;
+    }
+    let combined = crate::iam::Policy {
+        id: PolicyId(0),
+        kind: PolicyKind::CustomerManaged,
+        name: format!(
+            "of {} (depends on template condition(s) {})",
+            r.logical,
+            names.join(", ")
+        ),
+        arn: None,
+        file: layer.file.clone(),
+        json_path: at,
+        version: PolicyVersion::V2012,
+        statements,
+    };
     Some(layer.env.add_policy(combined))
+}
+
+/// The statements with each `Allow` naming several actions split into one statement per
+/// action (the same permissions), so that an action several alternatives allow is recognised
+/// as common to them.
+fn split_allows(stmts: &[Statement]) -> Vec<Statement> {
+    let mut out = Vec::new();
+    for st in stmts {
+        if st.effect == Effect::Allow && !st.action.negated && st.action.items.len() > 1 {
+            for a in &st.action.items {
+                let mut one = st.clone();
+                one.action.items = vec![a.clone()];
+                out.push(one);
+            }
+        } else {
+            out.push(st.clone());
+        }
+    }
+    out
 }
 
 fn arn_text(rv: &mut Resolver, logical: &str, attr: &str) -> Result<String, Diagnostic> {
@@ -511,6 +638,9 @@ pub fn apply(
             &r.logical,
         );
     }
+    // Group memberships that hold only under an undecidable outcome: (user ARN, group name,
+    // outcome, location); the user gets guarded copies of the group's policies at the end.
+    let mut memberships: Vec<(String, String, super::branches::Outcome, String)> = Vec::new();
     // Principals.
     for r in list {
         match r.ty.as_str() {
@@ -543,12 +673,22 @@ pub fn apply(
                 let mut pols = inline_policies(layer, r, &arn);
                 pols.extend(managed(layer, r, "ManagedPolicyArns"));
                 let b = boundary(layer, r);
+                let groups = list_of(r.get("Groups"));
+                for entry in &groups {
+                    // `NAME#iamdl-if:C=true`: a member only under that outcome.
+                    let (g, extra) = super::branches::split_guarded(entry);
+                    if !extra.is_empty() {
+                        let mut guard = layer.guards.get(&r.logical).cloned().unwrap_or_default();
+                        guard.extend(extra);
+                        memberships.push((arn.clone(), g.to_string(), guard, r.at("Groups")));
+                    }
+                }
                 let user = User {
                     arn: arn.clone(),
                     name: name.clone(),
                     id: format!("AIDA{}", name.to_ascii_uppercase()),
                     account: layer.account.clone(),
-                    groups: list_of(r.get("Groups")),
+                    groups,
                     policies: pols,
                     boundary: b,
                     tags: tags(r),
@@ -675,26 +815,50 @@ pub fn apply(
                 }
             }
             "AWS::IAM::UserToGroupAddition" => {
-                let g = r.text("GroupName").unwrap_or_default();
-                for u in list_of(r.get("Users")) {
-                    let acct = layer.account.clone();
-                    match layer
-                        .env
-                        .users
-                        .iter_mut()
-                        .find(|x| x.name == u && x.account == acct)
-                    {
-                        Some(x) => x.groups.push(g.clone()),
-                        None => layer.warn(
-                            r.at("Users"),
-                            format!("user `{u}` is neither in the template nor in the environment"),
-                        ),
+                // `GroupName` and `Users` entries may carry guards (`NAME#iamdl-if:C=true`), and
+                // the resource its own `Condition`: a membership under an undecidable outcome.
+                let own = layer.guards.get(&r.logical).cloned().unwrap_or_default();
+                for g_entry in list_of(r.get("GroupName")) {
+                    let (g, g_guard) = super::branches::split_guarded(&g_entry);
+                    for u_entry in list_of(r.get("Users")) {
+                        let (u, u_guard) = super::branches::split_guarded(&u_entry);
+                        let mut guard = own.clone();
+                        guard.extend(g_guard.iter().cloned());
+                        guard.extend(u_guard);
+                        let acct = layer.account.clone();
+                        match layer
+                            .env
+                            .users
+                            .iter_mut()
+                            .find(|x| x.name == u && x.account == acct)
+                        {
+                            Some(x) => {
+                                x.groups.push(super::branches::join_guarded(g, &guard));
+                                if !guard.is_empty() {
+                                    memberships.push((
+                                        x.arn.clone(),
+                                        g.to_string(),
+                                        guard,
+                                        r.at("Users"),
+                                    ));
+                                }
+                            }
+                            None => layer.warn(
+                                r.at("Users"),
+                                format!(
+                                    "user `{u}` is neither in the template nor in the environment"
+                                ),
+                            ),
+                        }
                     }
                 }
             }
             "AWS::IAM::InstanceProfile" => {
                 let arn = arn_text(rv, &r.logical, "Arn")?;
-                for n in list_of(r.get("Roles")) {
+                // Every role the profile may hold: both alternatives of an undecidable
+                // condition (guards dropped), and also when the profile itself may not exist.
+                for entry in list_of(r.get("Roles")) {
+                    let n = super::branches::split_guarded(&entry).0.to_string();
                     let acct = layer.account.clone();
                     if let Some(x) = layer
                         .env
@@ -819,15 +983,22 @@ pub fn apply(
                     );
                     continue;
                 };
-                for q in list_of(r.get("Queues")) {
-                    let arn = queue_arn(layer, &q);
+                for entry in list_of(r.get("Queues")) {
+                    // `URL#iamdl-if:C=true`: the policy applies only under that outcome.
+                    let (q, extra) = super::branches::split_guarded(&entry);
+                    let owner = if extra.is_empty() {
+                        r.logical.clone()
+                    } else {
+                        guarded_owner(layer, r, &entry, extra)
+                    };
+                    let arn = queue_arn(layer, q);
                     layer.set_resource_policy(
                         &arn,
                         ResourceKind::SqsQueue,
                         d,
                         &r.at("PolicyDocument"),
                         format!("queue policy of {arn}"),
-                        &r.logical,
+                        &owner,
                     );
                 }
             }
@@ -839,14 +1010,20 @@ pub fn apply(
                     );
                     continue;
                 };
-                for t in list_of(r.get("Topics")) {
+                for entry in list_of(r.get("Topics")) {
+                    let (t, extra) = super::branches::split_guarded(&entry);
+                    let owner = if extra.is_empty() {
+                        r.logical.clone()
+                    } else {
+                        guarded_owner(layer, r, &entry, extra)
+                    };
                     layer.set_resource_policy(
-                        &t,
+                        t,
                         ResourceKind::SnsTopic,
                         d,
                         &r.at("PolicyDocument"),
                         format!("topic policy of {t}"),
-                        &r.logical,
+                        &owner,
                     );
                 }
             }
@@ -914,6 +1091,9 @@ pub fn apply(
             }
         }
     }
+    for (user, group, guard, at) in memberships {
+        member_under(layer, &user, &group, &guard, &at);
+    }
     for (logical, alias, f) in lex_hooks {
         let allowed = permissions
             .iter()
@@ -937,6 +1117,50 @@ pub fn apply(
         );
     }
     Ok(())
+}
+
+/// A membership of `user` (ARN) in `group` (name or ARN) that holds only under `guard`: the
+/// user gets a copy of each of the group's policies (as attached when the template is
+/// applied) with every statement guarded, so the group's Allow makes answers conditional and
+/// its Deny "denied if template condition C", never certain. The guarded group name in the
+/// user's `groups` ([`super::branches::join_guarded`]) matches no group, so the engine does not
+/// count the group's policies unguarded.
+fn member_under(
+    layer: &mut Layer,
+    user: &str,
+    group: &str,
+    guard: &super::branches::Outcome,
+    at: &str,
+) {
+    let acct = layer.account.clone();
+    let tail = group.rsplit('/').next().unwrap_or(group);
+    let Some((garn, pids)) = layer
+        .env
+        .groups
+        .iter()
+        .find(|g| g.arn == group || (g.name == tail && g.account == acct))
+        .map(|g| (g.arn.clone(), g.policies.clone()))
+    else {
+        layer.warn(
+            at,
+            format!("group `{group}` is neither in the template nor in the environment: the membership of {user} gives nothing"),
+        );
+        return;
+    };
+    let shown = super::branches::show_outcome(guard);
+    let copies: Vec<PolicyId> = pids
+        .into_iter()
+        .map(|pid| {
+            let name = format!(
+                "{} (through group {garn} if {shown})",
+                layer.env.policy(pid).name
+            );
+            layer.guarded_copy(pid, guard, name)
+        })
+        .collect();
+    if let Some(u) = layer.env.users.iter_mut().find(|u| u.arn == user) {
+        u.policies.extend(copies);
+    }
 }
 
 /// A queue ARN from its URL (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`) or ARN.

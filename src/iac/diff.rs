@@ -15,7 +15,9 @@
 //! written, a whole service `svc:*` literally: which statements cover all of it; a `NotAction`
 //! statement is asked for every service it leaves, as `svc:*` or action by action, see
 //! [`not_action_probes`]); callers that
-//! may assume a role holding such access hold it through the role (`via`).
+//! may assume a role holding such access hold it through the role (`via`). The actions named by
+//! permissions boundaries, SCPs and RCPs are asked too: a cap that changes alone (a boundary
+//! dropping `s3:GetObject` under an identity `s3:*`) changes the answer for what it names.
 
 use crate::engine::answer::Decision;
 use crate::engine::request::{Request, Target, UserContext};
@@ -82,7 +84,8 @@ pub fn access(
 }
 
 /// (action, resource) pairs named by the statements (`Allow` and `Deny`) of identity policies of
-/// users, roles and groups.
+/// users, roles and groups, and by the statements (`Action`, not `NotAction`) of their
+/// permissions boundaries and of SCPs and RCPs.
 pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
     use crate::iam::PolicyKind;
     let env = &engine.env;
@@ -95,16 +98,46 @@ pub fn identity_probes(engine: &Engine) -> Vec<(String, String)> {
         .collect();
     pids.sort();
     pids.dedup();
+    // Caps: permissions boundaries, SCPs and RCPs. Access changed only by a cap (a boundary
+    // that no longer allows an action an identity `s3:*` grants) is found by asking the
+    // actions the cap names.
+    let mut caps: Vec<crate::iam::PolicyId> = env
+        .roles
+        .iter()
+        .filter_map(|r| r.boundary)
+        .chain(env.users.iter().filter_map(|u| u.boundary))
+        .chain(
+            env.policies
+                .iter()
+                .filter(|p| matches!(p.kind, PolicyKind::Scp | PolicyKind::Rcp))
+                .map(|p| p.id),
+        )
+        .filter(|p| pids.binary_search(p).is_err())
+        .collect();
+    caps.sort();
+    caps.dedup();
     let mut out = Vec::new();
-    for pid in pids {
+    for (pid, cap) in pids
+        .into_iter()
+        .map(|p| (p, false))
+        .chain(caps.into_iter().map(|p| (p, true)))
+    {
         let pol = env.policy(pid);
-        if matches!(
-            pol.kind,
-            PolicyKind::Resource(_) | PolicyKind::Scp | PolicyKind::Rcp
-        ) {
+        if !cap
+            && matches!(
+                pol.kind,
+                PolicyKind::Resource(_) | PolicyKind::Scp | PolicyKind::Rcp
+            )
+        {
             continue;
         }
         for st in &pol.statements {
+            // A cap's `NotAction` (a deny of all but some actions, an allow-list written
+            // negatively) is not expanded: what it lets through is asked by the identity
+            // grants' own probes.
+            if cap && st.action.negated {
+                continue;
+            }
             // Deny statements too: access regained when a deny is removed or narrowed is
             // found by asking what the deny named.
             let resources: Vec<String> = match &st.resource {

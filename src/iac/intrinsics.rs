@@ -41,14 +41,38 @@ pub struct Resolver<'a> {
     /// `ServerlessRestApi`, `ApiGatewayRestApi`) may be referred to; `Ref`/`Fn::GetAtt` of a
     /// logical id the template does not declare then stays symbolic instead of failing.
     pub lenient: bool,
-    /// When set, an `Fn::If` whose condition cannot be decided and that is not the argument
-    /// of another function gives both branches as a [`super::branches::EITHER`] marker (set
-    /// while resolving resource properties; see [`super::branches`]).
+    /// When set, an `Fn::If` whose condition cannot be decided gives both branches as a
+    /// [`super::branches::EITHER`] marker, and a function whose arguments hold such an `Fn::If`
+    /// is computed once per outcome, its results kept as markers (set while resolving resource
+    /// properties; see [`super::branches`]).
     pub either: bool,
+    /// Conditions forced to an outcome while a function whose arguments test them is resolved
+    /// once per outcome (see [`Resolver::either`]).
+    forced: Vec<(String, bool)>,
     /// Generated resources known by name: logical id → (`Ref` value, `Arn`).
     pub generated_ids: FxHashMap<String, (String, String)>,
     /// Logical ids referred to but not declared (lenient mode), for one warning.
     pub unknown_refs: BTreeSet<String>,
+}
+
+/// At most this many undecidable conditions in the arguments of one function are resolved
+/// once per outcome (2^N evaluations); beyond, their `Fn::If` take the true branch (reported).
+const MAX_LIFTED: usize = 4;
+
+/// The condition names tested by the `Fn::If` inside `v`.
+fn if_names(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let (1, Some(Value::Array(a))) = (m.len(), m.get("Fn::If")) {
+                if let Some(n) = a.first().and_then(Value::as_str) {
+                    out.push(n.to_string());
+                }
+            }
+            m.values().for_each(|x| if_names(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| if_names(x, out)),
+        _ => {}
+    }
 }
 
 /// Result of resolving: `None` is `AWS::NoValue` (the property or element disappears).
@@ -94,6 +118,7 @@ impl<'a> Resolver<'a> {
             undecided: BTreeSet::new(),
             lenient: false,
             either: false,
+            forced: Vec::new(),
             generated_ids: FxHashMap::default(),
             unknown_refs: BTreeSet::new(),
         }
@@ -178,11 +203,48 @@ impl<'a> Resolver<'a> {
         if k == "Fn::If" {
             return self.function_inner(k, arg, path);
         }
+        if self.either {
+            // An undecidable `Fn::If` inside the arguments (`!Sub [..., {N: !If [C, a, b]}]`,
+            // `!Join` over a list with an `!If` entry): the function is computed once per
+            // outcome and the results kept as markers, instead of the true branch.
+            let mut names = Vec::new();
+            if_names(arg, &mut names);
+            let mut undecided = Vec::new();
+            for n in names {
+                if matches!(self.condition(&n, path), Ok(None)) && !undecided.contains(&n) {
+                    undecided.push(n);
+                }
+            }
+            if !undecided.is_empty() && undecided.len() <= MAX_LIFTED {
+                let saved = std::mem::replace(&mut self.either, false);
+                let r = self.per_outcome(k, arg, path, &undecided);
+                self.either = saved;
+                return r;
+            }
+        }
         // The arguments of other functions are computed with: no markers inside.
         let saved = std::mem::replace(&mut self.either, false);
         let r = self.function_inner(k, arg, path);
         self.either = saved;
         r
+    }
+
+    /// The function computed under every outcome of `names` (forced), as nested markers.
+    fn per_outcome(&mut self, k: &str, arg: &Value, path: &str, names: &[String]) -> Resolved {
+        let Some((first, rest)) = names.split_first() else {
+            return self.function_inner(k, arg, path);
+        };
+        self.forced.push((first.clone(), true));
+        let t = self.per_outcome(k, arg, path, rest);
+        self.forced.pop();
+        self.forced.push((first.clone(), false));
+        let f = self.per_outcome(k, arg, path, rest);
+        self.forced.pop();
+        let (t, f) = (t?, f?);
+        if t == f {
+            return Ok(t);
+        }
+        Ok(Some(super::branches::either(first, t, f)))
     }
 
     fn function_inner(&mut self, k: &str, arg: &Value, path: &str) -> Resolved {
@@ -728,7 +790,12 @@ impl<'a> Resolver<'a> {
 
     /// Decides a named condition: `Some(bool)` when its inputs are known.
     pub fn condition(&mut self, name: &str, path: &str) -> Result<Option<bool>, Diagnostic> {
-        if let Some(c) = self.cond_cache.get(name) {
+        if let Some((_, holds)) = self.forced.iter().rev().find(|(n, _)| n == name) {
+            return Ok(Some(*holds));
+        }
+        // Under forced outcomes a condition that tests a forced one may differ: not cached.
+        let cache = self.forced.is_empty();
+        if let Some(c) = self.cond_cache.get(name).filter(|_| cache) {
             return Ok(*c);
         }
         let Some(def) = self.conditions.get(name).cloned() else {
@@ -744,7 +811,9 @@ impl<'a> Resolver<'a> {
         let r = self.eval_cond(&def, &format!("Conditions.{name}"));
         self.guard.pop();
         let r = r?;
-        self.cond_cache.insert(name.to_string(), r);
+        if cache {
+            self.cond_cache.insert(name.to_string(), r);
+        }
         Ok(r)
     }
 
@@ -1091,6 +1160,22 @@ mod tests {
         // An undecidable condition takes the true branch and is recorded.
         assert_eq!(r(&mut rv, json!({"Fn::If": ["Unknown", "a", "b"]})), "a");
         assert!(rv.undecided.contains("Unknown"));
+        // In properties (`either`), a function over an undecidable `Fn::If` is computed once
+        // per outcome; a decidable one stays exact.
+        rv.either = true;
+        let join =
+            json!({"Fn::Join": ["", ["arn:aws:s3:::", {"Fn::If": ["Unknown", "a", "b"]}, "/*"]]});
+        assert_eq!(
+            r(&mut rv, join),
+            crate::iac::branches::either(
+                "Unknown",
+                Some(json!("arn:aws:s3:::a/*")),
+                Some(json!("arn:aws:s3:::b/*"))
+            )
+        );
+        let sub = json!({"Fn::Sub": ["x-${N}-${E}", {"N": {"Fn::If": ["IsProd", "p", "d"]}, "E": {"Ref": "Env"}}]});
+        assert_eq!(r(&mut rv, sub), "x-p-prod");
+        rv.either = false;
         // AWS::NoValue removes the element.
         assert_eq!(
             r(&mut rv, json!(["a", {"Ref": "AWS::NoValue"}])),

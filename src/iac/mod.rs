@@ -431,21 +431,10 @@ impl<'e> Layer<'e> {
             .rev()
             .find(|p| p.arn.as_deref() == Some(arn))
         {
-            if let Some(g) = self.guards.get(owner) {
+            if let Some(g) = self.guards.get(owner).cloned() {
                 // Attached by a resource that may not exist: a guarded copy of its own.
-                let mut copy = p.clone();
-                copy.arn = None;
-                copy.name = format!("{arn} (as attached by {owner})");
-                for st in &mut copy.statements {
-                    for (name, holds) in g {
-                        st.conditions.push(Condition::new(
-                            "StringEquals",
-                            &format!("{}{name}", crate::iam::condition::TEMPLATE_CONDITION_KEY),
-                            vec![holds.to_string()],
-                        ));
-                    }
-                }
-                return Some(self.env.add_policy(copy));
+                let (pid, name) = (p.id, format!("{arn} (as attached by {owner})"));
+                return Some(self.guarded_copy(pid, &g, name));
             }
             return Some(p.id);
         }
@@ -472,6 +461,23 @@ impl<'e> Layer<'e> {
             format!("`{owner}` attaches managed policy `{arn}`, whose document is not in the environment: its permissions are not counted (layer the template over a snapshot that has it)"),
         );
         None
+    }
+
+    /// A copy of policy `pid` named `name`, without ARN, every statement of which holds only
+    /// under `outcome` (`StringEquals iamdl:TemplateCondition/C "true"|"false"`, [`branches`]).
+    pub fn guarded_copy(
+        &mut self,
+        pid: PolicyId,
+        outcome: &[(String, bool)],
+        name: String,
+    ) -> PolicyId {
+        let mut copy = self.env.policy(pid).clone();
+        copy.arn = None;
+        copy.name = name;
+        for st in &mut copy.statements {
+            guard_parsed(st, outcome);
+        }
+        self.env.add_policy(copy)
     }
 
     /// Adds (or, when the ARN exists, replaces) a role with its trust policy and permissions.
@@ -717,6 +723,17 @@ impl<'e> Layer<'e> {
             "arn:{}:lambda:{}:{}:function:{}",
             self.partition, self.region, self.account, name
         )
+    }
+}
+
+/// Adds the guard of `outcome` to a parsed statement (see [`Layer::guarded_copy`]).
+pub fn guard_parsed(st: &mut Statement, outcome: &[(String, bool)]) {
+    for (name, holds) in outcome {
+        st.conditions.push(Condition::new(
+            "StringEquals",
+            &format!("{}{name}", crate::iam::condition::TEMPLATE_CONDITION_KEY),
+            vec![holds.to_string()],
+        ));
     }
 }
 
