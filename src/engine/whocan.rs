@@ -170,20 +170,7 @@ impl Engine {
             sides.retarget(target);
             for n in callers.iter() {
                 req.caller = self.node_caller(n);
-                let rc = super::context::RequestContext {
-                    engine: self,
-                    req: &req,
-                    resource_account: info.account.as_deref(),
-                    passed_to_service: None,
-                };
-                let mut facts = RequestFacts::default();
-                let mut hits: Vec<StmtHit> = Vec::new();
-                self.target_flags(&req, &info, &action_lc, &mut facts);
-                let slr =
-                    sides.caller_side(n, &rc, &info, &action_lc, &cache, &mut facts, &mut hits);
-                self.resource_side(
-                    &req, &info, &action_lc, &rc, &cache, slr, &mut facts, &mut hits,
-                );
+                let (mut facts, hits) = sides.request_facts(n, &req, &info, &action_lc, &cache);
                 facts.hits = hit_keys(&hits);
                 let id = intern(&mut uniq, &mut batch, facts);
                 // Residuals are rendered only for callers whose answer turns out conditional.
@@ -309,19 +296,7 @@ impl Engine {
         let mut per: Vec<(u32, Vec<StmtHit>)> = Vec::with_capacity(callers.len());
         for n in callers {
             req.caller = self.node_caller(n);
-            let rc = super::context::RequestContext {
-                engine: self,
-                req: &req,
-                resource_account: info.account.as_deref(),
-                passed_to_service: None,
-            };
-            let mut facts = RequestFacts::default();
-            let mut hits: Vec<StmtHit> = Vec::new();
-            self.target_flags(&req, &info, &action, &mut facts);
-            let slr = sides.caller_side(n, &rc, &info, &action, &cache, &mut facts, &mut hits);
-            self.resource_side(
-                &req, &info, &action, &rc, &cache, slr, &mut facts, &mut hits,
-            );
+            let (facts, hits) = sides.request_facts(n, &req, &info, &action, &cache);
             let mut keys: Vec<Key> = hits
                 .iter()
                 .map(|h| {
@@ -1397,6 +1372,31 @@ impl<'a> SharedSides<'a> {
     fn retarget(&mut self, target: &Target) {
         self.keys.retarget(target);
         self.memo.clear();
+    }
+
+    /// The facts of `req` (whose caller is `n`) and the statements behind them: the target's
+    /// flags, the caller side (shared) and the resource side (E2).
+    fn request_facts(
+        &mut self,
+        n: &Node,
+        req: &Request,
+        info: &super::matching::ResourceInfo,
+        action_lc: &str,
+        cache: &super::matching::ActionCache,
+    ) -> (RequestFacts, Vec<super::matching::StmtHit>) {
+        let e = self.keys.engine;
+        let rc = super::context::RequestContext {
+            engine: e,
+            req,
+            resource_account: info.account.as_deref(),
+            passed_to_service: None,
+        };
+        let mut facts = RequestFacts::default();
+        let mut hits = Vec::new();
+        e.target_flags(req, info, action_lc, &mut facts);
+        let slr = self.caller_side(n, &rc, info, action_lc, cache, &mut facts, &mut hits);
+        e.resource_side(req, info, action_lc, &rc, cache, slr, &mut facts, &mut hits);
+        (facts, hits)
     }
 
     /// The caller side of `n` for the request of `rc` (E2), added to `facts` and `hits`;

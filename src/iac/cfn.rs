@@ -383,19 +383,10 @@ fn managed(layer: &mut Layer, r: &Res, key: &str) -> Vec<PolicyId> {
         let owner = if extra.is_empty() {
             r.logical.clone()
         } else {
-            let shown: Vec<String> = extra
-                .iter()
-                .map(|(n, holds)| {
-                    if *holds {
-                        n.clone()
-                    } else {
-                        format!("not {n}")
-                    }
-                })
-                .collect();
+            let shown = super::branches::show_outcome(&extra);
             let mut g = layer.guards.get(&r.logical).cloned().unwrap_or_default();
             g.extend(extra);
-            let owner = format!("{} [if {}]", r.logical, shown.join(", "));
+            let owner = format!("{} [if {shown}]", r.logical);
             layer.guards.insert(owner.clone(), g);
             owner
         };

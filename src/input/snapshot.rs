@@ -724,6 +724,17 @@ fn parse_gaad(
             continue;
         };
         let key = format!("{}#{}", p.Arn, v.VersionId);
+        let src = DocSource {
+            file: file.to_string(),
+            json_path: format!("$.Policies[{i}].PolicyVersionList[{vi}].Document"),
+            name: p.Arn.clone(),
+            arn: Some(p.Arn.clone()),
+            kind: if aws_managed {
+                PolicyKind::AwsManaged
+            } else {
+                PolicyKind::CustomerManaged
+            },
+        };
         if aws_managed {
             let parse_mine = ctx.claimed.lock().is_ok_and(|mut c| match c.get(&key) {
                 Some(&j) if j <= index => false,
@@ -733,25 +744,11 @@ fn parse_gaad(
                 }
             });
             if parse_mine {
-                let src = DocSource {
-                    file: file.to_string(),
-                    json_path: format!("$.Policies[{i}].PolicyVersionList[{vi}].Document"),
-                    name: p.Arn.clone(),
-                    arn: Some(p.Arn.clone()),
-                    kind: PolicyKind::AwsManaged,
-                };
                 aws.push((key.clone(), parse_policy(doc.get(), &src)));
             }
             managed.push((p.Arn.clone(), key, None));
             continue;
         }
-        let src = DocSource {
-            file: file.to_string(),
-            json_path: format!("$.Policies[{i}].PolicyVersionList[{vi}].Document"),
-            name: p.Arn.clone(),
-            arn: Some(p.Arn.clone()),
-            kind: PolicyKind::CustomerManaged,
-        };
         let _ = &p.PolicyName;
         let idx = push(doc.get(), src, &mut errors);
         if idx.is_some() {
