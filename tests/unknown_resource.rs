@@ -40,3 +40,53 @@ fn misspelt_bucket_is_named_with_a_suggestion() {
         b["notes"]
     );
 }
+
+/// The README's main command once named the demo bucket without its `acme-` prefix: a name
+/// missing a short prefix is suggested too (distance up to a sixth of the ARN).
+#[test]
+fn bucket_missing_its_prefix_is_suggested_on_the_demo() {
+    let out = Command::new(env!("CARGO_BIN_EXE_iamdl"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "reach",
+            "--format",
+            "json",
+            "arn:aws:s3:::orders-data-111111111111",
+        ])
+        .output()
+        .expect("iamdl runs");
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["notes"]
+            .to_string()
+            .contains("did you mean `arn:aws:s3:::acme-orders-data-111111111111`?"),
+        "{}",
+        v["notes"]
+    );
+}
+
+/// The README's main command (default environment) answers about an inventoried bucket.
+#[test]
+fn readme_main_command_names_an_inventoried_bucket() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run --release -- reach "))
+        .expect("main command in the README");
+    let arn = line.rsplit(' ').next().expect("ARN");
+    let out = Command::new(env!("CARGO_BIN_EXE_iamdl"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["reach", "--format", "json", arn])
+        .output()
+        .expect("iamdl runs");
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        !v["notes"].to_string().contains("not in the environment"),
+        "{}",
+        v["notes"]
+    );
+    assert!(v["principals"].as_array().is_some_and(|p| !p.is_empty()));
+}

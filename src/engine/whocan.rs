@@ -528,7 +528,7 @@ impl Engine {
             .map(|r| (super::edit_distance(resource, &r.arn), &r.arn))
             .min_by_key(|(d, _)| *d);
         let hint = match best {
-            Some((d, a)) if d <= 3.max(resource.len() / 10) => format!(" (did you mean `{a}`?)"),
+            Some((d, a)) if d <= 3.max(resource.len() / 6) => format!(" (did you mean `{a}`?)"),
             _ => String::new(),
         };
         Some(format!(
