@@ -85,7 +85,7 @@ pub fn run_diff(
     }
     let load_side = |paths: Vec<PathBuf>| -> Result<Engine, i32> {
         let mut a = env.clone();
-        a.env = paths;
+        a.source.env = paths;
         super::load_env(&a)
     };
     let b = match load_side(before) {

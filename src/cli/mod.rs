@@ -51,9 +51,32 @@ environment facts/examples/demo/env is used.
 
 Exit status: 0 answered, 1 diff --fail-on-new-access found new access, 2 bad input or usage.";
 
-/// Options shared by every command that reads an environment.
+/// Options shared by every command that reads an environment: where it comes from and the
+/// output format. Reads of the source fields (`args.env`, `args.param`, ...) go through
+/// [`SourceArgs`] by `Deref`.
 #[derive(Debug, Args, Clone)]
 pub struct EnvArgs {
+    /// Where the environment comes from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+impl std::ops::Deref for EnvArgs {
+    type Target = SourceArgs;
+
+    fn deref(&self) -> &SourceArgs {
+        &self.source
+    }
+}
+
+/// Where the environment comes from (every command that reads one; query, report and graph
+/// have their own `--format`, so they take this alone and [`SourceArgs::with_format`] makes the
+/// [`EnvArgs`] that [`load_env`] reads).
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
     /// Environment: a snapshot folder or a get-account-authorization-details JSON file; repeat to
     /// layer CloudFormation / SAM / serverless.yml / Terraform plan files over it (or give them alone).
     #[arg(long, value_name = "PATH")]
@@ -67,37 +90,13 @@ pub struct EnvArgs {
     /// Account id for a bare get-account-authorization-details file, and the account templates deploy into (default: the snapshot's single account, else 123456789012).
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-}
-
-/// Where the environment comes from, for commands with their own `--format` (query, report,
-/// graph); [`SourceArgs::with_format`] makes the [`EnvArgs`] that [`load_env`] reads.
-#[derive(Debug, Args, Clone)]
-pub struct SourceArgs {
-    /// Environment: a snapshot folder or a get-account-authorization-details JSON file (default: the bundled example); repeat to layer templates over it.
-    #[arg(long, value_name = "PATH")]
-    pub env: Vec<PathBuf>,
-    /// Template parameter NAME=VALUE.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub param: Vec<String>,
-    /// Answer even if some documents could not be loaded.
-    #[arg(long)]
-    pub allow_partial: bool,
-    /// Account id for a bare get-account-authorization-details file.
-    #[arg(long, value_name = "ID")]
-    pub account: Option<String>,
 }
 
 impl SourceArgs {
-    /// The environment options with an output format.
+    /// The [`EnvArgs`] of this source with an output format.
     pub fn with_format(&self, format: Format) -> EnvArgs {
         EnvArgs {
-            env: self.env.clone(),
-            param: self.param.clone(),
-            allow_partial: self.allow_partial,
-            account: self.account.clone(),
+            source: self.clone(),
             format,
         }
     }

@@ -816,13 +816,7 @@ pub fn apply(
                         let mut guard = own.clone();
                         guard.extend(g_guard.iter().cloned());
                         guard.extend(u_guard);
-                        let acct = layer.account.clone();
-                        match layer
-                            .env
-                            .users
-                            .iter_mut()
-                            .find(|x| x.name == u && x.account == acct)
-                        {
+                        match layer.user_mut(u) {
                             Some(x) => {
                                 x.groups.push(super::branches::join_guarded(g, &guard));
                                 if !guard.is_empty() {

@@ -318,6 +318,15 @@ pub struct Layer<'e> {
 }
 
 impl<'e> Layer<'e> {
+    /// The IAM user `name` of the account the layer deploys into (template or snapshot).
+    pub fn user_mut(&mut self, name: &str) -> Option<&mut User> {
+        let account = &self.account;
+        self.env
+            .users
+            .iter_mut()
+            .find(|x| x.name == name && x.account == *account)
+    }
+
     /// Starts a layer over `env`.
     pub fn new(env: &'e mut Environment, file: &str, account: &str, opts: &IacOptions) -> Self {
         if env.account(account).is_none() {

@@ -482,13 +482,7 @@ pub fn load(layer: &mut Layer, text: &str) -> Result<(), Diagnostic> {
                         .collect()
                 };
                 for (u, g) in pairs {
-                    let acct = layer.account.clone();
-                    match layer
-                        .env
-                        .users
-                        .iter_mut()
-                        .find(|x| x.name == u && x.account == acct)
-                    {
+                    match layer.user_mut(&u) {
                         Some(x) => x.groups.push(g),
                         None => layer.warn(
                             loc(i, addr, "users"),

@@ -283,7 +283,7 @@ impl Shell {
             },
             "env" => {
                 let mut a = self.args.env_args();
-                a.env = vec![PathBuf::from(arg)];
+                a.source.env = vec![PathBuf::from(arg)];
                 if let Ok(engine) = crate::cli::load_env(&a) {
                     let program = std::mem::take(&mut self.session.program);
                     self.session = Session::new(engine);
